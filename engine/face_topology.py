@@ -1,0 +1,56 @@
+"""Named groups of mediapipe FaceMesh landmark indices (478 points, iris refined)."""
+import numpy as np
+
+N_LANDMARKS = 478
+N_MESH = 468  # 468..477 are the two irises
+
+# Points that move with the skull, not with expression: eye corners, nose bridge,
+# forehead, temples and cheek edges. Used to recover rigid pose (Umeyama).
+STABLE = np.array([33, 133, 362, 263, 168, 6, 197, 195, 5, 4, 10, 151, 9, 8,
+                   127, 356, 162, 389, 234, 454, 21, 251, 54, 284])
+
+# Brows move with expression, so they never anchor the pose.
+BROWS = np.array([70, 63, 105, 66, 107, 55, 65, 52, 53, 46,
+                  300, 293, 334, 296, 336, 285, 295, 282, 283, 276])
+NOSE_TIP = 4
+
+FACE_OVAL = np.array([10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365,
+                      379, 378, 400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93,
+                      234, 127, 162, 21, 54, 103, 67, 109])
+
+# Inner lip contour, corner to corner along the upper then the lower lip.
+INNER_LIP_UPPER = np.array([78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308])
+INNER_LIP_LOWER = np.array([78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308])
+INNER_LIP_RING = np.concatenate([INNER_LIP_UPPER, INNER_LIP_LOWER[-2:0:-1]])
+OUTER_LIP_RING = np.array([61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291,
+                           375, 321, 405, 314, 17, 84, 181, 91, 146])
+MOUTH_INNER_MID = (13, 14)
+MOUTH_CORNERS = (61, 291)
+
+# Eye openings (lid margins), inner/outer corner to corner. "Right" is the subject's right
+# eye, which appears on the image's left.
+RIGHT_EYE_UPPER = np.array([33, 246, 161, 160, 159, 158, 157, 173, 133])
+RIGHT_EYE_LOWER = np.array([33, 7, 163, 144, 145, 153, 154, 155, 133])
+LEFT_EYE_UPPER = np.array([263, 466, 388, 387, 386, 385, 384, 398, 362])
+LEFT_EYE_LOWER = np.array([263, 249, 390, 373, 374, 380, 381, 382, 362])
+RIGHT_EYE_RING = np.concatenate([RIGHT_EYE_UPPER, RIGHT_EYE_LOWER[-2:0:-1]])
+LEFT_EYE_RING = np.concatenate([LEFT_EYE_UPPER, LEFT_EYE_LOWER[-2:0:-1]])
+RIGHT_EYE_CORNERS = (33, 133)
+LEFT_EYE_CORNERS = (263, 362)
+RIGHT_EYE_LID_MID = (159, 145)
+LEFT_EYE_LID_MID = (386, 374)
+RIGHT_IRIS_CENTER = 468
+LEFT_IRIS_CENTER = 473
+
+
+def rigid_points(landmarks: np.ndarray) -> np.ndarray:
+    """Indices of the upper face (above the nose tip), less lids and brows: skin that moves
+    with the skull. Many points average out each landmark's own noise, which matters:
+    individual landmarks wander by a pixel or so relative to the skin."""
+    axis = landmarks[LEFT_EYE_CORNERS[0], :2] - landmarks[RIGHT_EYE_CORNERS[0], :2]
+    axis /= max(np.linalg.norm(axis), 1e-9)
+    down = np.array([-axis[1], axis[0]])
+    height = (landmarks[:N_MESH, :2] - landmarks[NOSE_TIP, :2]) @ down
+    excluded = np.concatenate([RIGHT_EYE_RING, LEFT_EYE_RING, BROWS])
+    upper = np.flatnonzero(height < 0)
+    return upper[~np.isin(upper, excluded)]

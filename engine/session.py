@@ -1,0 +1,119 @@
+"""Session: one portrait, one set of settings; turns each driving frame into an output frame."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .framing import Framing, frame_portrait
+from .motion import Motion, MotionEstimator, MotionSmoother
+from .mouth import MouthInterior
+from .portrait import Portrait
+from .render import CpuRenderer
+from .retarget import Retargeter
+from .smoothing import OneEuroSettings
+from .tracking import FaceTracker
+from .warp import DenseMotion
+
+STAGES = ("track", "motion", "retarget", "warp", "render")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option once, with its default (shared by CLI and app)."""
+
+    # Rigid pose: the head must not shimmer. Expression: lips and lids must stay crisp.
+    pose_smoothing: OneEuroSettings = OneEuroSettings(min_cutoff=4.0, beta=0.5)
+    expression_smoothing: OneEuroSettings = OneEuroSettings(min_cutoff=8.0, beta=0.5)
+    hold_seconds: float = 0.5  # face lost: keep the last motion this long...
+    ease_seconds: float = 1.0  # ...then ease to the portrait at rest over this long
+
+
+@dataclass
+class FrameResult:
+    image: np.ndarray  # RGB uint8, output size
+    face_found: bool
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    target: np.ndarray | None = None  # target landmarks in output pixels
+
+
+def default_output_size(portrait: Portrait, long_side_max: int = 1920) -> tuple[int, int]:
+    """The portrait's own size (capped), made even for video encoders."""
+    w, h = portrait.size
+    f = min(1.0, long_side_max / max(w, h))
+    return max(2, int(w * f) // 2 * 2), max(2, int(h * f) // 2 * 2)
+
+
+class Session:
+    def __init__(self, portrait: Portrait, output_size: tuple[int, int] | None = None,
+                 settings: Settings = Settings()):
+        self.portrait = portrait
+        self.settings = settings
+        self.output_size = output_size or default_output_size(portrait)
+        self.framing: Framing = frame_portrait(portrait.size, self.output_size,
+                                               portrait.landmarks[:468].mean(0))
+        self._tracker = FaceTracker(video=True)
+        self._estimator = MotionEstimator()
+        self._smoother = MotionSmoother(settings.pose_smoothing, settings.expression_smoothing)
+        self._retargeter = Retargeter(portrait.landmarks)
+        self._dense = DenseMotion(portrait, self.framing)
+        self._renderer = CpuRenderer(portrait.image, self.framing.scale)
+        self._mouth = MouthInterior(portrait.image, portrait.landmarks)
+        self._last_time: float | None = None
+        self._last_motion: Motion | None = None
+        self._last_seen: float | None = None
+
+    def recentre(self) -> None:
+        """Take the driver's next frame as the reference pose and expression."""
+        self._estimator.recentre()
+
+    def process(self, frame: np.ndarray, timestamp: float | None = None) -> FrameResult:
+        """Animate the portrait by one driving frame (RGB). `timestamp` in seconds."""
+        now = time.perf_counter() if timestamp is None else timestamp
+        dt = 0.0 if self._last_time is None else now - self._last_time
+        self._last_time = now
+        times: dict[str, float] = {}
+        clock = time.perf_counter()
+
+        def lap(stage: str) -> None:
+            nonlocal clock
+            t = time.perf_counter()
+            times[stage] = (t - clock) * 1000.0
+            clock = t
+
+        detection = self._tracker.track(frame)
+        lap("track")
+        motion = None
+        if detection.found:
+            motion = self._smoother(self._estimator.measure(detection.landmarks), dt)
+            self._last_motion, self._last_seen = motion, now
+        elif self._last_motion is not None:
+            motion = self._held_motion(now)
+        lap("motion")
+        target = (self._retargeter.target(motion) if motion is not None
+                  else self.portrait.landmarks)
+        lap("retarget")
+        field_ = self._dense(target)
+        lap("warp")
+        image = self._renderer.render(field_)
+        target_out = self.framing.to_output(target)
+        self._mouth.apply(image, target_out)
+        lap("render")
+        times["total"] = sum(times.values())
+        return FrameResult(image, detection.found, times, target_out)
+
+    def _held_motion(self, now: float) -> Motion:
+        """Face lost: hold the last motion, then ease to the portrait at rest."""
+        s = self.settings
+        t = np.clip((now - self._last_seen - s.hold_seconds) / max(s.ease_seconds, 1e-6), 0, 1)
+        return self._last_motion.blended_to_rest(float(t * t * (3 - 2 * t)))
+
+    def close(self) -> None:
+        self._tracker.close()
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

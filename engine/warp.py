@@ -1,0 +1,170 @@
+"""Dense motion: for every output pixel, where to sample the portrait (a backward map).
+
+Inside the face the target mesh is rasterised with a z-buffer and barycentric coordinates carry
+each pixel back to the portrait. Eye openings sample the eyeball unsquashed (placed by the eye
+corners, shifted by the iris), so lids close over the eye instead of squashing it. Outside the
+face, hair, ears and neck follow the face edge with a smooth fall-off; body and background stay.
+The map is computed on a grid a few pixels apart and upsampled: it is smooth, and the exact
+framing is added back at full resolution so a still face returns the portrait itself.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from . import face_topology as topo
+from .framing import Framing
+from .geometry import umeyama
+from .mesh import LEFT_EYE_INTERIOR, RIGHT_EYE_INTERIOR
+from .portrait import Portrait
+
+GRID_TARGET = 256  # at most this many grid samples along the long side of the output
+COARSE_TARGET = 48  # the outside field is smoother still: this many samples on the long side
+# Distances from the face edge, in face widths: full follow up to the first, none past the second.
+HEAD_FALLOFF = (0.3, 1.0)  # rigid head motion (hair, ears, neck)
+EDGE_FALLOFF = (0.0, 0.12)  # the face edge's own non-rigid motion
+
+
+@dataclass(frozen=True)
+class WarpField:
+    map_x: np.ndarray  # (H, W) float32, portrait x to sample for each output pixel
+    map_y: np.ndarray
+
+
+@dataclass(frozen=True)
+class Raster:
+    """Covered grid pixels (flat indices), their triangle and barycentric coordinates."""
+
+    pixels: np.ndarray
+    triangles: np.ndarray
+    bary: np.ndarray  # (n, 3)
+
+
+def rasterize(tri_xy: np.ndarray, tri_z: np.ndarray, width: int, height: int) -> Raster:
+    """Z-buffered rasterisation of triangles (T, 3, 2) at integer pixel centres.
+
+    Every candidate pixel of every triangle's bounding box is tested at once (NumPy), and per
+    pixel the nearest (smallest z) triangle wins. Pixels on shared edges belong to both
+    triangles before the z-test, so there are no cracks.
+    """
+    lo = np.ceil(tri_xy.min(1)).astype(np.int64)
+    hi = np.floor(tri_xy.max(1)).astype(np.int64)
+    lo = np.maximum(lo, 0)
+    hi = np.minimum(hi, [width - 1, height - 1])
+    x0, y0, x1, y1, x2, y2 = (tri_xy[:, i, j] for i in range(3) for j in range(2))
+    denom = (y1 - y2) * (x0 - x2) + (x2 - x1) * (y0 - y2)
+    span = hi - lo + 1
+    count = np.where((span > 0).all(1) & (np.abs(denom) > 1e-9), span[:, 0] * span[:, 1], 0)
+    tri = np.repeat(np.arange(len(tri_xy)), count)
+    if len(tri) == 0:
+        return Raster(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 3)))
+    local = np.arange(len(tri)) - np.repeat(np.cumsum(count) - count, count)
+    px = lo[tri, 0] + local % span[tri, 0]
+    py = lo[tri, 1] + local // span[tri, 0]
+    dx, dy = px - x2[tri], py - y2[tri]
+    b0 = ((y1 - y2)[tri] * dx + (x2 - x1)[tri] * dy) / denom[tri]
+    b1 = ((y2 - y0)[tri] * dx + (x0 - x2)[tri] * dy) / denom[tri]
+    b2 = 1.0 - b0 - b1
+    inside = (b0 >= -1e-7) & (b1 >= -1e-7) & (b2 >= -1e-7)
+    tri, px, py = tri[inside], px[inside], py[inside]
+    bary = np.stack([b0[inside], b1[inside], b2[inside]], 1)
+    pixel = py * width + px
+    depth = (bary * tri_z[tri]).sum(1)
+    order = np.lexsort((depth, pixel))
+    pixel, tri, bary = pixel[order], tri[order], bary[order]
+    first = np.r_[True, pixel[1:] != pixel[:-1]]
+    return Raster(pixel[first], tri[first], bary[first])
+
+
+def _cell_centres(n_cells: int, n_pixels: int) -> np.ndarray:
+    """Output-pixel positions of a grid's cells, as cv2.resize (INTER_LINEAR) assumes them."""
+    return (np.arange(n_cells) + 0.5) * n_pixels / n_cells - 0.5
+
+
+def _eye_map(t_out: np.ndarray, src: np.ndarray, corners: tuple[int, int], iris: int,
+             points_out: np.ndarray) -> np.ndarray:
+    """Eye opening: similarity fixed by the two eye corners, then shifted so the iris lands
+    where the target iris is. The eyeball keeps its shape; the lids decide what shows."""
+    t = t_out[:, 0] + 1j * t_out[:, 1]
+    s = src[:, 0] + 1j * src[:, 1]
+    a = (s[corners[1]] - s[corners[0]]) / (t[corners[1]] - t[corners[0]])
+    b = s[corners[0]] - a * t[corners[0]]
+    b += s[iris] - (a * t[iris] + b)
+    z = a * (points_out[:, 0] + 1j * points_out[:, 1]) + b
+    return np.stack([z.real, z.imag], 1)
+
+
+class DenseMotion:
+    """Builds the backward map for one portrait at one output framing."""
+
+    def __init__(self, portrait: Portrait, framing: Framing):
+        self._portrait = portrait
+        self._framing = framing
+        w, h = framing.output_size
+        step = -(-max(w, h) // GRID_TARGET)
+        self._gw, self._gh = -(-w // step), -(-h // step)
+        coarse_step = -(-max(w, h) // COARSE_TARGET)
+        self._cw, self._ch = -(-w // coarse_step), -(-h // coarse_step)
+        gx, gy = _cell_centres(self._gw, w), _cell_centres(self._gh, h)
+        self._grid_out = np.stack(np.meshgrid(gx, gy), -1).reshape(-1, 2)
+        self._grid_base = framing.to_portrait_xy(self._grid_out)
+        cx, cy = _cell_centres(self._cw, w), _cell_centres(self._ch, h)
+        self._coarse_out = np.stack(np.meshgrid(cx, cy), -1).reshape(-1, 2)
+        ox, oy = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
+        base = framing.to_portrait_xy(np.stack([ox, oy], -1).reshape(-1, 2)).reshape(h, w, 2)
+        self._base_x = np.ascontiguousarray(base[..., 0], np.float32)
+        self._base_y = np.ascontiguousarray(base[..., 1], np.float32)
+        self._src = portrait.landmarks[:, :2]
+        self._src_tri = self._src[portrait.triangles]  # (T, 3, 2)
+        self._eye_tris = {label: portrait.triangle_region == label
+                          for label in (RIGHT_EYE_INTERIOR, LEFT_EYE_INTERIOR)}
+
+    def __call__(self, target: np.ndarray) -> WarpField:
+        """`target`: (478, 3) target landmarks in portrait pixels."""
+        w, h = self._framing.output_size
+        t_out = self._framing.to_output(target)
+        disp = self._outside_field(t_out)
+        grid_xy = (t_out[:, :2] + 0.5) * [self._gw / w, self._gh / h] - 0.5
+        tris = self._portrait.triangles
+        raster = rasterize(grid_xy[tris], t_out[tris, 2], self._gw, self._gh)
+        src = (raster.bary[:, :, None] * self._src_tri[raster.triangles]).sum(1)
+        for label, (corners, iris) in {
+                RIGHT_EYE_INTERIOR: (topo.RIGHT_EYE_CORNERS, topo.RIGHT_IRIS_CENTER),
+                LEFT_EYE_INTERIOR: (topo.LEFT_EYE_CORNERS, topo.LEFT_IRIS_CENTER)}.items():
+            in_eye = self._eye_tris[label][raster.triangles]
+            if in_eye.any():
+                src[in_eye] = _eye_map(t_out, self._src, corners, iris,
+                                       self._grid_out[raster.pixels[in_eye]])
+        disp[raster.pixels] = src - self._grid_base[raster.pixels]
+        full = cv2.resize(disp.reshape(self._gh, self._gw, 2).astype(np.float32), (w, h),
+                          interpolation=cv2.INTER_LINEAR)
+        return WarpField(self._base_x + full[..., 0], self._base_y + full[..., 1])
+
+    def _outside_field(self, t_out: np.ndarray) -> np.ndarray:
+        """Displacement on the grid outside the face. Hair, ears and neck follow the head's
+        rigid motion, fading out with distance from the face; the face edge's own non-rigid
+        motion (a dropping jaw) is spread only over a narrow band, so the neck and hair beside
+        the jaw do not stretch with every word."""
+        rigid = umeyama(t_out[topo.STABLE, :2], self._src[topo.STABLE])
+        oval_out = t_out[topo.FACE_OVAL, :2]
+        residual = self._src[topo.FACE_OVAL] - rigid.apply(oval_out)
+        d2 = ((self._coarse_out[:, None, 0] - oval_out[None, :, 0]) ** 2
+              + (self._coarse_out[:, None, 1] - oval_out[None, :, 1]) ** 2)
+        weights = 1.0 / (d2 + 1.0)
+        weights *= weights
+        spread = weights @ residual / weights.sum(1, keepdims=True)
+        r = np.sqrt(d2.min(1)) / max(np.ptp(oval_out[:, 0]), 1.0)  # in face widths
+        follow = (rigid.apply(self._coarse_out) - self._framing.to_portrait_xy(self._coarse_out))
+        field = (follow * _fade(r, HEAD_FALLOFF)[:, None]
+                 + spread * _fade(r, EDGE_FALLOFF)[:, None])
+        coarse = field.reshape(self._ch, self._cw, 2).astype(np.float32)
+        grid = cv2.resize(coarse, (self._gw, self._gh), interpolation=cv2.INTER_LINEAR)
+        return grid.reshape(-1, 2).astype(np.float64)
+
+
+def _fade(r: np.ndarray, span: tuple[float, float]) -> np.ndarray:
+    """1 below span[0], 0 above span[1], smoothstep between."""
+    t = np.clip((r - span[0]) / (span[1] - span[0]), 0.0, 1.0)
+    return 1.0 - t * t * (3 - 2 * t)
