@@ -64,3 +64,28 @@ def self_reenactment(clip: str | Path, settings: Settings = Settings(),
             result.face_l1.append(metrics.l1(out[box], truth[box]))
             result.akd.append(metrics.akd(out_lm, truth_lm))
     return result
+
+
+def print_self_reenactment(clips: list[Path], save: Path | None = None) -> list[SelfReenactment]:
+    """Run the protocol on each clip and print a table with the mean row."""
+    from .image_io import write_image
+
+    cols = SelfReenactment.COLUMNS
+    print(f"{'clip':<22}" + "".join(f"{c:>11}" for c in cols) + f"{'missed':>8}", flush=True)
+    results = []
+    for clip in clips:
+        outputs: list[np.ndarray] = []
+        result = self_reenactment(clip, outputs=outputs)
+        results.append(result)
+        means = result.means()
+        print(f"{result.clip:<22}" + "".join(f"{means[c]:>11.4f}" for c in cols)
+              + f"{result.missed:>8}", flush=True)
+        if save is not None:
+            save.mkdir(parents=True, exist_ok=True)
+            truth, _ = read_all_frames(clip)
+            for i in range(0, len(outputs), 15):
+                write_image(save / f"{Path(clip).stem}_{i:03d}.png",
+                            np.hstack([truth[i], outputs[i]]))
+    overall = {c: np.mean([r.means()[c] for r in results]) for c in cols}
+    print(f"{'mean':<22}" + "".join(f"{overall[c]:>11.4f}" for c in cols))
+    return results

@@ -35,6 +35,11 @@ LEFT_EYE_UPPER = np.array([263, 466, 388, 387, 386, 385, 384, 398, 362])
 LEFT_EYE_LOWER = np.array([263, 249, 390, 373, 374, 380, 381, 382, 362])
 RIGHT_EYE_RING = np.concatenate([RIGHT_EYE_UPPER, RIGHT_EYE_LOWER[-2:0:-1]])
 LEFT_EYE_RING = np.concatenate([LEFT_EYE_UPPER, LEFT_EYE_LOWER[-2:0:-1]])
+# The rings of skin above each upper lid, nearest first: a closing lid slides down as a band.
+RIGHT_EYE_ABOVE = (np.array([247, 30, 29, 27, 28, 56, 190]),
+                   np.array([113, 225, 224, 223, 222, 221, 189]))
+LEFT_EYE_ABOVE = (np.array([467, 260, 259, 257, 258, 286, 414]),
+                  np.array([342, 445, 444, 443, 442, 441, 413]))
 RIGHT_EYE_CORNERS = (33, 133)
 LEFT_EYE_CORNERS = (263, 362)
 RIGHT_EYE_LID_MID = (159, 145)

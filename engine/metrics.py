@@ -24,7 +24,7 @@ def l1(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a.astype(np.float32) - b.astype(np.float32)).mean() / 255.0)
 
 
-def face_box(landmarks: np.ndarray, shape: tuple[int, ...], margin: float = 0.1
+def face_box(landmarks: np.ndarray, shape: tuple[int, ...], margin: float = 0.0
              ) -> tuple[slice, slice]:
     """Bounding box of the face landmarks, grown by `margin` of its size, clipped to the image."""
     lo, hi = landmarks[:468, :2].min(0), landmarks[:468, :2].max(0)

@@ -48,6 +48,10 @@ class MotionEstimator:
         self._rigid = topo.STABLE
         self._regularise = None
 
+    @property
+    def needs_reference(self) -> bool:
+        return self._reference is None
+
     def recentre(self) -> None:
         """Take the next face frame as the new reference."""
         self._reference = None

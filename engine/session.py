@@ -83,6 +83,8 @@ class Session:
             clock = t
 
         detection = self._tracker.track(frame)
+        if detection.found and self._estimator.needs_reference:
+            detection = self._tracker.settle(frame)  # once per reference
         lap("track")
         motion = None
         if detection.found:

@@ -1,8 +1,8 @@
 """Face tracking: mediapipe FaceMesh, 478 landmarks (irises included) in image pixels."""
 from __future__ import annotations
 
-import contextlib
 import os
+import sys
 from dataclasses import dataclass
 
 import cv2
@@ -13,22 +13,22 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-@contextlib.contextmanager
-def _native_stderr_silenced():
-    """Hide the TFLite/absl banner printed by native code while a graph starts."""
-    try:
-        saved = os.dup(2)
-    except OSError:  # no stderr at all
-        yield
+def route_native_logs_away() -> None:
+    """mediapipe's native code writes warnings straight to file descriptor 2, at moments of its
+    own choosing. For command-line and app use: keep Python's `sys.stderr` on the terminal
+    through a duplicate descriptor and send descriptor 2 itself to /dev/null.
+    Set STANDIN_NATIVE_LOGS=1 to keep them (debugging)."""
+    if os.environ.get("STANDIN_NATIVE_LOGS"):
         return
-    devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        sys.stderr.flush()
+        terminal = os.dup(2)
+    except (OSError, ValueError):  # no stderr at all
+        return
+    sys.stderr = os.fdopen(terminal, "w", buffering=1, errors="backslashreplace")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,7 @@ class FaceTracker:
         import mediapipe as mp  # imported here: it takes ~1 s and is not needed for --help
 
         self._max_height = max_height
-        self._first = True
-        with _native_stderr_silenced():
-            self._mesh = mp.solutions.face_mesh.FaceMesh(
+        self._mesh = mp.solutions.face_mesh.FaceMesh(
                 static_image_mode=not video, max_num_faces=max_faces, refine_landmarks=True,
                 min_detection_confidence=0.5, min_tracking_confidence=0.5)
 
@@ -67,13 +65,7 @@ class FaceTracker:
         if h > self._max_height:
             f = self._max_height / h
             small = cv2.resize(rgb, (round(w * f), self._max_height), interpolation=cv2.INTER_AREA)
-        if self._first:
-            with _native_stderr_silenced():
-                result = self._mesh.process(small)
-            self._first = False
-        else:
-            result = self._mesh.process(small)
-        faces = result.multi_face_landmarks or []
+        faces = self._mesh.process(small).multi_face_landmarks or []
         if not faces:
             return Detection(None, 0)
         # Normalised coordinates scale back to the full frame; z is normalised like x.
@@ -82,6 +74,21 @@ class FaceTracker:
                       for f in faces]
         largest = max(all_points, key=lambda pts: np.ptp(pts[:, 0]) * np.ptp(pts[:, 1]))
         return Detection(largest, len(faces))
+
+    def settle(self, rgb: np.ndarray, passes: int = 8) -> Detection:
+        """Track the same frame until the landmarks stop moving. In video mode each frame's
+        landmarks seed the next frame's search, so even a still face drifts for a few frames
+        (about 1.5 px) before it settles; a reference taken before then would read that drift
+        as motion."""
+        detection = self.track(rgb)
+        for _ in range(passes):
+            if not detection.found:
+                break
+            previous = detection.landmarks
+            detection = self.track(rgb)
+            if detection.found and np.abs(detection.landmarks - previous)[:, :2].max() < 0.05:
+                break
+        return detection
 
     def close(self) -> None:
         self._mesh.close()

@@ -1,0 +1,140 @@
+"""`standin` command line: render offline, benchmark, evaluate."""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from .errors import StandinError
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'512' -> (512, 512); '1280x720' -> (1280, 720)."""
+    m = re.fullmatch(r"\s*(\d+)\s*(?:[xX×]\s*(\d+))?\s*", text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a size: write N or WxH, e.g. 512 or 1280x720")
+    w = int(m.group(1))
+    h = int(m.group(2) or w)
+    if not (16 <= w <= 7680 and 16 <= h <= 4320):
+        raise argparse.ArgumentTypeError(f"size {w}x{h} is out of range: use 16x16 to 7680x4320")
+    return w, h
+
+
+def _render(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .portrait import load_portrait
+    from .session import Session
+    from .sinks import check_output_path, open_video_sink
+    from .sources import open_source
+
+    check_output_path(args.out, overwrite=args.overwrite)  # fail before any work
+    portrait = load_portrait(args.portrait)
+    for notice in portrait.notices:
+        print(f"note: {notice}", file=sys.stderr)
+    lost = 0
+    with open_source(args.driving) as source, Session(portrait, args.size) as session, \
+            open_video_sink(args.out, source.fps, session.output_size, lossless=args.lossless,
+                            overwrite=args.overwrite) as sink:
+        progress = tqdm(total=source.frame_count, unit="frame", desc="rendering",
+                        disable=args.quiet, file=sys.stderr)
+        for i, frame in enumerate(source):
+            result = session.process(frame, i / source.fps)
+            lost += not result.face_found
+            sink.write(result.image)
+            progress.update()
+        progress.close()
+        written = sink.frames_written
+    w, h = session.output_size
+    print(f"wrote {written} frames, {w}x{h} at {source.fps:g} fps, to {args.out}")
+    if lost:
+        print(f"note: no face in {lost} driving frame(s): the last pose was held, then eased to "
+              "the portrait at rest", file=sys.stderr)
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import run_bench
+
+    run_bench(args.portrait, args.driving, args.sizes or [(512, 512), (1280, 720)], args.frames)
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .evaluate import print_self_reenactment
+
+    clips = args.clips or sorted((FIXTURES / "driving").glob("*.mpg"))
+    if not clips:
+        raise StandinError("no clips given and no fixtures found: pass video files, e.g. "
+                           "standin eval self-reenactment talk.mp4")
+    print_self_reenactment(clips, args.save)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="standin",
+        description="Stand-in: a portrait takes your place on video calls. Your face (webcam or "
+                    "video) drives the portrait's head pose, mouth, eyes and brows.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    render = sub.add_parser("render", help="animate a portrait with a driving video, to a file")
+    render.add_argument("--portrait", required=True, help="portrait photo (JPEG, PNG, ...)")
+    render.add_argument("--driving", required=True,
+                        help="driving video file (or a camera index, or a still image)")
+    render.add_argument("--out", required=True,
+                        help="output: .mp4/.mkv (H.264), .avi (FFV1, lossless) or a folder (PNGs)")
+    render.add_argument("--size", type=parse_size, default=None,
+                        help="output size, N or WxH (default: the portrait's own size)")
+    render.add_argument("--lossless", action="store_true",
+                        help="lossless video (.mp4/.mkv: H.264 RGB, qp 0)")
+    render.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    render.add_argument("--quiet", action="store_true", help="no progress bar")
+    render.set_defaults(run=_render)
+
+    bench = sub.add_parser("bench", help="print per-stage milliseconds and end-to-end FPS")
+    bench.add_argument("--portrait", default=None, help="portrait (default: the bundled one)")
+    bench.add_argument("--driving", default=None,
+                       help="driving video (default: a generated talking head)")
+    bench.add_argument("--sizes", type=parse_size, nargs="+", default=None,
+                       help="output sizes (default: 512x512 1280x720)")
+    bench.add_argument("--frames", type=int, default=300, help="timed frames per size")
+    bench.set_defaults(run=_bench)
+
+    evaluate = sub.add_parser("eval", help="measure quality (DESIGN §7)")
+    protocols = evaluate.add_subparsers(dest="protocol", metavar="PROTOCOL", required=True)
+    selfr = protocols.add_parser(
+        "self-reenactment",
+        help="frame 0 of each clip is the portrait; the clip drives it and is the ground truth")
+    selfr.add_argument("clips", nargs="*", type=Path,
+                       help="talking-face videos (default: the GRID fixtures)")
+    selfr.add_argument("--save", type=Path, default=None,
+                       help="folder to save side-by-side PNGs (truth | output) of each clip")
+    selfr.set_defaults(run=_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    from .tracking import route_native_logs_away
+
+    route_native_logs_away()
+    try:
+        return args.run(args)
+    except StandinError as err:
+        print(f"standin: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("standin: stopped", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

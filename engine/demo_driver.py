@@ -1,0 +1,49 @@
+"""A generated driving source for machines without a camera: the default portrait, animated
+by procedural talking-head motion (sway, speech-like mouth, blinks)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .expression import close_eyes, open_mouth, turn_head
+from .framing import frame_portrait
+from .portrait import Portrait, load_portrait
+from .render import CpuRenderer
+from .sources import FrameSource
+from .warp import DenseMotion
+
+
+def demo_target(landmarks: np.ndarray, t: float) -> np.ndarray:
+    """The portrait's landmarks at time `t` (s) of the demo motion."""
+    syllables = np.abs(np.sin(2 * np.pi * 1.9 * t)) * (0.6 + 0.4 * np.sin(2 * np.pi * 0.37 * t))
+    mouth = 0.32 * max(syllables, 0.0) * (np.sin(2 * np.pi * t / 6.0) > -0.6)  # pauses
+    phase = t % 3.1
+    blink = float(np.clip(1 - abs(phase - 0.1) / 0.1, 0, 1))
+    points = close_eyes(open_mouth(landmarks, mouth), blink)
+    return turn_head(points, yaw=12 * np.sin(2 * np.pi * t / 5.0),
+                     pitch=6 * np.sin(2 * np.pi * t / 3.7 + 1.0),
+                     roll=4 * np.sin(2 * np.pi * t / 6.3 + 2.0))
+
+
+class DemoDriver(FrameSource):
+    """Loops `seconds` of pre-rendered demo frames (rendered once, on creation)."""
+
+    def __init__(self, portrait: Portrait | None = None, fps: float = 25.0, seconds: float = 8.0):
+        portrait = portrait or load_portrait()
+        size = (portrait.size[0] // 2 * 2, portrait.size[1] // 2 * 2)
+        framing = frame_portrait(portrait.size, size, portrait.landmarks[:468].mean(0))
+        dense, renderer = DenseMotion(portrait, framing), CpuRenderer(portrait.image, framing.scale)
+        self._frames = [renderer.render(dense(demo_target(portrait.landmarks, i / fps)))
+                        for i in range(int(seconds * fps))]
+        self._next = 0
+        self.fps = fps
+        self.frame_count = None  # endless
+        self.size = size
+        self.name = "demo driver"
+
+    def read(self) -> np.ndarray:
+        frame = self._frames[self._next % len(self._frames)]
+        self._next += 1
+        return frame
+
+    def close(self) -> None:
+        self._frames = []

@@ -1,0 +1,142 @@
+"""`standin` as a user runs it: real files in, real files out, one-line errors, no tracebacks."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from engine.demo_driver import DemoDriver
+from engine.sinks import open_video_sink
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def standin(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "engine.cli", *map(str, args)], cwd=cwd or REPO,
+                          capture_output=True, text=True, timeout=300)
+
+
+def _write_video(path: Path, frames: list[np.ndarray], fps: float = 25.0) -> Path:
+    with open_video_sink(path, fps, (frames[0].shape[1], frames[0].shape[0])) as sink:
+        for f in frames:
+            sink.write(f)
+    return path
+
+
+@pytest.fixture(scope="module")
+def portrait_file(tmp_path_factory, astronaut) -> Path:
+    path = tmp_path_factory.mktemp("portrait") / "astronaut.png"
+    cv2.imwrite(str(path), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    return path
+
+
+@pytest.fixture(scope="module")
+def driving_file(tmp_path_factory, astronaut_portrait) -> Path:
+    demo = DemoDriver(astronaut_portrait, seconds=1.0)
+    frames = [demo.read() for _ in range(20)]
+    return _write_video(tmp_path_factory.mktemp("driving") / "talk.mp4", frames)
+
+
+def _read(path: Path) -> tuple[int, float]:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return sum(1 for _ in container.decode(stream)), float(stream.average_rate)
+
+
+def _assert_clean_error(result: subprocess.CompletedProcess, *words: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("standin: error: "), result.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def test_render_keeps_frame_count_and_rate(tmp_path, portrait_file, driving_file):
+    out = tmp_path / "out.mp4"
+    result = standin("render", "--portrait", portrait_file, "--driving", driving_file,
+                     "--out", out, "--size", "256")
+    assert result.returncode == 0, result.stderr
+    assert "wrote 20 frames, 256x256 at 25 fps" in result.stdout
+    assert "Traceback" not in result.stderr and "W0000" not in result.stderr
+    assert _read(out) == (20, 25.0)
+
+
+def test_render_lossless_png_folder(tmp_path, portrait_file, driving_file):
+    out = tmp_path / "frames"
+    result = standin("render", "--portrait", portrait_file, "--driving", driving_file,
+                     "--out", out, "--size", "128x96")
+    assert result.returncode == 0, result.stderr
+    pngs = sorted(out.glob("frame_*.png"))
+    assert len(pngs) == 20
+    assert cv2.imread(str(pngs[0])).shape == (96, 128, 3)
+
+
+def test_driving_frames_without_a_face_are_held_and_said(tmp_path, portrait_file, astronaut_portrait):
+    demo = DemoDriver(astronaut_portrait, seconds=0.5)
+    frames = [demo.read() for _ in range(6)] + [np.full((512, 512, 3), 80, np.uint8)] * 6
+    driving = _write_video(tmp_path / "gap.mp4", frames)
+    out = tmp_path / "out.mp4"
+    result = standin("render", "--portrait", portrait_file, "--driving", driving, "--out", out,
+                     "--size", "128", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "no face in 6 driving frame(s): the last pose was held, then eased" in result.stderr
+    assert _read(out)[0] == 12
+
+
+def test_portrait_without_a_face(tmp_path, driving_file):
+    blank = tmp_path / "wall.png"
+    cv2.imwrite(str(blank), np.full((300, 300, 3), 200, np.uint8))
+    result = standin("render", "--portrait", blank, "--driving", driving_file, "--out",
+                     tmp_path / "o.mp4")
+    _assert_clean_error(result, "no face found in wall.png")
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_portrait_that_is_not_an_image(tmp_path, driving_file):
+    text = tmp_path / "notes.jpg"
+    text.write_text("not a photo")
+    result = standin("render", "--portrait", text, "--driving", driving_file, "--out",
+                     tmp_path / "o.mp4")
+    _assert_clean_error(result, "notes.jpg")
+
+
+def test_output_that_cannot_be_written(tmp_path, portrait_file, driving_file):
+    result = standin("render", "--portrait", portrait_file, "--driving", driving_file, "--out",
+                     tmp_path / "missing" / "o.mp4")
+    _assert_clean_error(result, "does not exist")
+
+
+def test_existing_output_is_never_overwritten(tmp_path, portrait_file, driving_file):
+    out = tmp_path / "mine.mp4"
+    out.write_bytes(b"precious")
+    result = standin("render", "--portrait", portrait_file, "--driving", driving_file, "--out", out)
+    _assert_clean_error(result, "already exists", "--overwrite")
+    assert out.read_bytes() == b"precious"
+
+
+def test_missing_driving_video(tmp_path, portrait_file):
+    result = standin("render", "--portrait", portrait_file, "--driving", tmp_path / "nope.mp4",
+                     "--out", tmp_path / "o.mp4")
+    _assert_clean_error(result, "nope.mp4")
+
+
+def test_bad_size_is_a_usage_error(tmp_path, portrait_file, driving_file):
+    result = standin("render", "--portrait", portrait_file, "--driving", driving_file, "--out",
+                     tmp_path / "o.mp4", "--size", "big")
+    assert result.returncode == 2 and "write N or WxH" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bench_prints_stages_and_fps():
+    result = standin("bench", "--frames", "20", "--sizes", "256x256")
+    assert result.returncode == 0, result.stderr
+    line = [l for l in result.stdout.splitlines() if l.startswith("256x256:")][0]
+    for stage in ("track", "motion", "retarget", "warp", "render", "total"):
+        assert f"{stage} " in line
+    assert "FPS" in line

@@ -1,0 +1,44 @@
+"""Session: still driver gives the portrait back; a lost face is held, then eased to rest."""
+import numpy as np
+
+from engine import metrics
+from engine.demo_driver import DemoDriver
+from engine.session import Session
+
+
+def test_still_driver_returns_the_portrait(astronaut_portrait):
+    # The driver is the portrait itself, not moving: the output must be the portrait.
+    with Session(astronaut_portrait) as session:
+        for i in range(15):
+            out = session.process(astronaut_portrait.image, i / 25).image
+            assert metrics.psnr(out, astronaut_portrait.image) >= 40
+
+
+def test_lost_face_holds_then_eases_to_rest(astronaut_portrait):
+    demo = DemoDriver(astronaut_portrait, seconds=1.0)
+    moving = [demo.read() for _ in range(12)]
+    blank = np.full_like(moving[0], 90)
+    fps = 25.0
+    with Session(astronaut_portrait) as session:
+        settings = session.settings
+        outs = [session.process(f, i / fps) for i, f in enumerate(moving)]
+        last = outs[-1].image
+        assert metrics.psnr(last, astronaut_portrait.image) < 35  # it was really moving
+        lost = [session.process(blank, (len(moving) + i) / fps) for i in range(60)]
+    assert not any(r.face_found for r in lost)
+    held = int(settings.hold_seconds * fps) - 1
+    for r in lost[:held]:
+        assert metrics.psnr(r.image, last) >= 40  # the last pose is held
+    rested = int((settings.hold_seconds + settings.ease_seconds) * fps) + 1
+    for r in lost[rested:]:
+        assert metrics.psnr(r.image, astronaut_portrait.image) >= 40  # at rest
+    steps = [metrics.l1(a.image, b.image) for a, b in zip(lost, lost[1:])]
+    assert max(steps) < 0.25 * metrics.l1(last, astronaut_portrait.image) + 1e-6  # gradual
+
+
+def test_stage_timings_are_reported(astronaut_portrait):
+    with Session(astronaut_portrait, (256, 256)) as session:
+        result = session.process(astronaut_portrait.image, 0.0)
+    assert result.image.shape == (256, 256, 3)
+    assert set(result.timings_ms) == {"track", "motion", "retarget", "warp", "render", "total"}
+    assert all(v >= 0 for v in result.timings_ms.values())
