@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .errors import StandinError
 
+DEMO = "demo"  # --driving value for the generated talking head
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 
 
@@ -36,7 +37,13 @@ def _render(args: argparse.Namespace) -> int:
     for notice in portrait.notices:
         print(f"note: {notice}", file=sys.stderr)
     lost = 0
-    with open_source(args.driving) as source, Session(portrait, args.size) as session, \
+    if args.driving == DEMO:
+        from .demo_driver import DemoDriver
+
+        source = DemoDriver(portrait, loop=False)
+    else:
+        source = open_source(args.driving)
+    with source, Session(portrait, args.size) as session, \
             open_video_sink(args.out, source.fps, session.output_size, lossless=args.lossless,
                             overwrite=args.overwrite) as sink:
         progress = tqdm(total=source.frame_count, unit="frame", desc="rendering",
@@ -82,9 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     render = sub.add_parser("render", help="animate a portrait with a driving video, to a file")
-    render.add_argument("--portrait", required=True, help="portrait photo (JPEG, PNG, ...)")
+    render.add_argument("--portrait", default=None,
+                        help="portrait photo (JPEG, PNG, ...; default: the bundled portrait)")
     render.add_argument("--driving", required=True,
-                        help="driving video file (or a camera index, or a still image)")
+                        help=f"driving video file (or a camera index, a still image, or '{DEMO}' "
+                             "for a generated talking head)")
     render.add_argument("--out", required=True,
                         help="output: .mp4/.mkv (H.264), .avi (FFV1, lossless) or a folder (PNGs)")
     render.add_argument("--size", type=parse_size, default=None,

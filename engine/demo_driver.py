@@ -25,9 +25,11 @@ def demo_target(landmarks: np.ndarray, t: float) -> np.ndarray:
 
 
 class DemoDriver(FrameSource):
-    """Loops `seconds` of pre-rendered demo frames (rendered once, on creation)."""
+    """`seconds` of demo frames, rendered once on creation; endless (looping) unless
+    `loop=False`, when it ends like a video file."""
 
-    def __init__(self, portrait: Portrait | None = None, fps: float = 25.0, seconds: float = 8.0):
+    def __init__(self, portrait: Portrait | None = None, fps: float = 25.0, seconds: float = 8.0,
+                 loop: bool = True):
         portrait = portrait or load_portrait()
         size = (portrait.size[0] // 2 * 2, portrait.size[1] // 2 * 2)
         framing = frame_portrait(portrait.size, size, portrait.landmarks[:468].mean(0))
@@ -35,12 +37,15 @@ class DemoDriver(FrameSource):
         self._frames = [renderer.render(dense(demo_target(portrait.landmarks, i / fps)))
                         for i in range(int(seconds * fps))]
         self._next = 0
+        self._loop = loop
         self.fps = fps
-        self.frame_count = None  # endless
+        self.frame_count = None if loop else len(self._frames)
         self.size = size
         self.name = "demo driver"
 
-    def read(self) -> np.ndarray:
+    def read(self) -> np.ndarray | None:
+        if not self._loop and self._next >= len(self._frames):
+            return None
         frame = self._frames[self._next % len(self._frames)]
         self._next += 1
         return frame

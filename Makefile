@@ -1,0 +1,19 @@
+# Two commands on a fresh machine: `make run` and `make test` (each installs what it needs).
+.PHONY: run test bench eval
+
+.venv/installed: pyproject.toml build_tools/install.sh
+	bash build_tools/install.sh
+	touch $@
+
+run: .venv/installed
+	mkdir -p out
+	.venv/bin/standin render --driving demo --out out/demo.mp4 --overwrite
+
+test: .venv/installed
+	.venv/bin/python -m pytest -q
+
+bench: .venv/installed
+	.venv/bin/standin bench
+
+eval: .venv/installed
+	.venv/bin/standin eval self-reenactment
