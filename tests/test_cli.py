@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
+from engine import metrics
 from engine.demo_driver import DemoDriver
 from engine.sinks import open_video_sink
 
@@ -140,3 +141,16 @@ def test_bench_prints_stages_and_fps():
     for stage in ("track", "motion", "retarget", "warp", "render", "total"):
         assert f"{stage} " in line
     assert "FPS" in line
+
+
+def test_still_video_of_the_portrait_renders_the_portrait(tmp_path, portrait_file, astronaut):
+    """A video of the portrait itself, not moving, drives it: the output is the portrait."""
+    driving = _write_video(tmp_path / "still.mp4", [astronaut] * 25)
+    out = tmp_path / "still.avi"
+    result = standin("render", "--portrait", portrait_file, "--driving", driving, "--out", out)
+    assert result.returncode == 0, result.stderr
+    with av.open(str(out)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    assert len(frames) == 25
+    psnrs = [metrics.psnr(f, astronaut) for f in frames]
+    assert min(psnrs) >= 40, psnrs
