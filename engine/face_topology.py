@@ -4,11 +4,6 @@ import numpy as np
 N_LANDMARKS = 478
 N_MESH = 468  # 468..477 are the two irises
 
-# Points that move with the skull, not with expression: eye corners, nose bridge,
-# forehead, temples and cheek edges. Used to recover rigid pose (Umeyama).
-STABLE = np.array([33, 133, 362, 263, 168, 6, 197, 195, 5, 4, 10, 151, 9, 8,
-                   127, 356, 162, 389, 234, 454, 21, 251, 54, 284])
-
 # Brows move with expression, so they never anchor the pose.
 BROWS = np.array([70, 63, 105, 66, 107, 55, 65, 52, 53, 46,
                   300, 293, 334, 296, 336, 285, 295, 282, 283, 276])

@@ -45,7 +45,7 @@ class MotionEstimator:
         self._stiffness = stiffness
         self._reference: np.ndarray | None = None
         self._reference_id = 0
-        self._rigid = topo.STABLE
+        self._rigid = np.zeros(0, int)  # set with the reference
         self._regularise = None
 
     @property

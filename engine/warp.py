@@ -117,6 +117,7 @@ class DenseMotion:
         self._base_x = np.ascontiguousarray(base[..., 0], np.float32)
         self._base_y = np.ascontiguousarray(base[..., 1], np.float32)
         self._src = portrait.landmarks[:, :2]
+        self._rigid = topo.rigid_points(portrait.landmarks)
         self._src_tri = self._src[portrait.triangles]  # (T, 3, 2)
         self._eye_tris = {label: portrait.triangle_region == label
                           for label in (RIGHT_EYE_INTERIOR, LEFT_EYE_INTERIOR)}
@@ -147,7 +148,7 @@ class DenseMotion:
         rigid motion, fading out with distance from the face; the face edge's own non-rigid
         motion (a dropping jaw) is spread only over a narrow band, so the neck and hair beside
         the jaw do not stretch with every word."""
-        rigid = umeyama(t_out[topo.STABLE, :2], self._src[topo.STABLE])
+        rigid = umeyama(t_out[self._rigid, :2], self._src[self._rigid])
         oval_out = t_out[topo.FACE_OVAL, :2]
         residual = self._src[topo.FACE_OVAL] - rigid.apply(oval_out)
         d2 = ((self._coarse_out[:, None, 0] - oval_out[None, :, 0]) ** 2
