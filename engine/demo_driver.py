@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from .animator import PortraitAnimator
 from .expression import close_eyes, open_mouth, turn_head
-from .framing import frame_portrait
 from .portrait import Portrait, load_portrait
-from .render import CpuRenderer
 from .sources import FrameSource
-from .warp import DenseMotion
 
 
 def demo_target(landmarks: np.ndarray, t: float) -> np.ndarray:
     """The portrait's landmarks at time `t` (s) of the demo motion."""
     syllables = np.abs(np.sin(2 * np.pi * 1.9 * t)) * (0.6 + 0.4 * np.sin(2 * np.pi * 0.37 * t))
-    mouth = 0.32 * max(syllables, 0.0) * (np.sin(2 * np.pi * t / 6.0) > -0.6)  # pauses
+    mouth = 0.32 * syllables * (np.sin(2 * np.pi * t / 6.0) > -0.6)  # pauses
     phase = t % 3.1
     blink = float(np.clip(1 - abs(phase - 0.1) / 0.1, 0, 1))
     points = close_eyes(open_mouth(landmarks, mouth), blink)
@@ -32,9 +30,8 @@ class DemoDriver(FrameSource):
                  loop: bool = True):
         portrait = portrait or load_portrait()
         size = (portrait.size[0] // 2 * 2, portrait.size[1] // 2 * 2)
-        framing = frame_portrait(portrait.size, size, portrait.landmarks[:468].mean(0))
-        dense, renderer = DenseMotion(portrait, framing), CpuRenderer(portrait.image, framing.scale)
-        self._frames = [renderer.render(dense(demo_target(portrait.landmarks, i / fps)))
+        animate = PortraitAnimator(portrait, size)
+        self._frames = [animate(demo_target(portrait.landmarks, i / fps))
                         for i in range(int(seconds * fps))]
         self._next = 0
         self._loop = loop

@@ -85,11 +85,12 @@ class MotionSmoother:
             self._expression.reset()
             self._reference_id = motion.reference_id
         p = motion.pose
+        size = max(_face_size(motion.reference), 1.0)  # translation filtered in face widths
         params = np.concatenate([Rotation.from_matrix(p.rotation).as_rotvec(), [np.log(p.scale)],
-                                 p.translation / max(_face_size(motion.reference), 1.0)])
+                                 p.translation / size])
         f = self._pose(params, dt)
         pose = Similarity(float(np.exp(f[3])), Rotation.from_rotvec(f[:3]).as_matrix(),
-                          f[4:] * max(_face_size(motion.reference), 1.0))
+                          f[4:] * size)
         return Motion(pose, self._expression(motion.expression, dt), motion.reference,
                       motion.reference_id)
 

@@ -6,15 +6,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .framing import Framing, frame_portrait
+from .animator import PortraitAnimator
+from .framing import Framing
 from .motion import Motion, MotionEstimator, MotionSmoother
-from .mouth import MouthInterior
 from .portrait import Portrait
-from .render import CpuRenderer
 from .retarget import Retargeter
 from .smoothing import OneEuroSettings
 from .tracking import FaceTracker
-from .warp import DenseMotion
 
 STAGES = ("track", "motion", "retarget", "warp", "render")
 
@@ -51,15 +49,12 @@ class Session:
         self.portrait = portrait
         self.settings = settings
         self.output_size = output_size or default_output_size(portrait)
-        self.framing: Framing = frame_portrait(portrait.size, self.output_size,
-                                               portrait.landmarks[:468].mean(0))
+        self._animator = PortraitAnimator(portrait, self.output_size)
+        self.framing: Framing = self._animator.framing
         self._tracker = FaceTracker(video=True)
         self._estimator = MotionEstimator()
         self._smoother = MotionSmoother(settings.pose_smoothing, settings.expression_smoothing)
         self._retargeter = Retargeter(portrait.landmarks)
-        self._dense = DenseMotion(portrait, self.framing)
-        self._renderer = CpuRenderer(portrait.image, self.framing.scale)
-        self._mouth = MouthInterior(portrait.image, portrait.landmarks)
         self._last_time: float | None = None
         self._last_motion: Motion | None = None
         self._last_seen: float | None = None
@@ -96,14 +91,12 @@ class Session:
         target = (self._retargeter.target(motion) if motion is not None
                   else self.portrait.landmarks)
         lap("retarget")
-        field_ = self._dense(target)
+        field_ = self._animator.warp(target)
         lap("warp")
-        image = self._renderer.render(field_)
-        target_out = self.framing.to_output(target)
-        self._mouth.apply(image, target_out)
+        image = self._animator.render(field_, target)
         lap("render")
         times["total"] = sum(times.values())
-        return FrameResult(image, detection.found, times, target_out)
+        return FrameResult(image, detection.found, times, self.framing.to_output(target))
 
     def _held_motion(self, now: float) -> Motion:
         """Face lost: hold the last motion, then ease to the portrait at rest."""

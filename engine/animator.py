@@ -1,0 +1,33 @@
+"""One portrait at one output size: target landmarks in, animated frame out (warp + render +
+mouth interior). Everything that depends only on the portrait is prepared here, once."""
+from __future__ import annotations
+
+import numpy as np
+
+from .framing import Framing, frame_portrait
+from .mouth import MouthInterior
+from .portrait import Portrait
+from .render import CpuRenderer
+from .warp import DenseMotion, WarpField
+
+
+class PortraitAnimator:
+    def __init__(self, portrait: Portrait, output_size: tuple[int, int]):
+        self.framing: Framing = frame_portrait(portrait.size, output_size,
+                                               portrait.landmarks[:468].mean(0))
+        self._dense = DenseMotion(portrait, self.framing)
+        self._renderer = CpuRenderer(portrait.image, self.framing.scale)
+        self._mouth = MouthInterior(portrait.image, portrait.landmarks)
+
+    def warp(self, target: np.ndarray) -> WarpField:
+        """Backward map for target landmarks given in portrait pixels."""
+        return self._dense(target)
+
+    def render(self, field: WarpField, target: np.ndarray) -> np.ndarray:
+        """Sample the portrait through `field`, then paint the mouth interior."""
+        image = self._renderer.render(field)
+        self._mouth.apply(image, self.framing.to_output(target))
+        return image
+
+    def __call__(self, target: np.ndarray) -> np.ndarray:
+        return self.render(self.warp(target), target)
