@@ -1,17 +1,35 @@
-"""Mouth interior: a dark, shaded cavity inside the target inner-lip contour.
+"""Mouth interior: what shows inside the target inner-lip contour when the mouth opens wider
+than the portrait's.
 
-It fades in only once the mouth opens clearly wider than the portrait's own (from about 0.08
-of the mouth width): on small speech openings a flat cavity reads too dark, too early.
+Two cases. If the portrait's own mouth is open, its real interior is used: the upper teeth
+ride with the upper lip and the lower teeth with the lower lip, and the gap that opens between
+them is a dark cavity. If the portrait's mouth is closed, the interior is drawn: a shaded
+cavity, upper teeth under the upper lip (lower teeth when wide open), a hint of tongue. The
+teeth take their colour from the skin's highlights, so they sit in the portrait's light.
+
+A drawn interior fades in only once the mouth opens clearly wider than the portrait's (from
+about 0.08 of the mouth width): on small speech openings it reads too dark, too early.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from . import face_topology as topo
+from .geometry import umeyama
 
-FADE_IN = (0.08, 0.22)  # extra opening / mouth width: cavity starts, cavity is full
+DRAWN_FADE_IN = (0.08, 0.22)  # extra opening / mouth width: drawn interior starts, is full
+REAL_FADE_IN = (0.01, 0.05)  # the same for the portrait's real interior
+REAL_INTERIOR_MIN = 0.06  # portrait opening / mouth width above which its interior is used
+REAL_TEETH_MIN = 0.01  # ...if its teeth cover at least this many mouth widths squared
+BOTH_ROWS_FROM = 0.25  # portrait opening / mouth width from which both rows of teeth show
 MAX_ALPHA = 0.92  # let a trace of the lip seam through, as in real mouths
+UPPER_TEETH = 0.2  # visible upper-teeth height / mouth width
+LOWER_TEETH = 0.1  # the same for the lower teeth, once the mouth is wide open
+LOWER_TEETH_FROM = (0.25, 0.45)  # opening / mouth width: lower teeth start, are full
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
 def _opening_ratio(points: np.ndarray) -> float:
@@ -20,26 +38,72 @@ def _opening_ratio(points: np.ndarray) -> float:
     return float(gap / max(width, 1e-6))
 
 
+def _smoothstep(x, lo: float, hi: float):
+    t = np.clip((np.asarray(x, np.float32) - lo) / (hi - lo), 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+@dataclass(frozen=True)
+class MouthFrame:
+    """Pixel positions in mouth coordinates: u along the inner-lip corners (0 at the middle,
+    ±1 at the corners), v across, in pixels (down positive), with the lips' curves at each u."""
+
+    u: np.ndarray  # (h, w)
+    v: np.ndarray
+    upper: np.ndarray  # v of the upper inner lip at each pixel's u
+    lower: np.ndarray
+    width: float  # corner to corner, pixels
+
+    @staticmethod
+    def of(points: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> "MouthFrame":
+        """`points` are landmarks (x, y, ...); xs, ys a pixel grid (as from np.meshgrid)."""
+        left, right = points[topo.INNER_LIP_UPPER[0], :2], points[topo.INNER_LIP_UPPER[-1], :2]
+        axis = right - left
+        width = float(max(np.linalg.norm(axis), 1e-6))
+        axis = axis / width
+        down = np.array([-axis[1], axis[0]])
+        centre = (left + right) / 2
+
+        def to_uv(x, y):
+            dx, dy = x - centre[0], y - centre[1]
+            return (dx * axis[0] + dy * axis[1]) / (width / 2), dx * down[0] + dy * down[1]
+
+        def curve(indices, u):
+            cu, cv = to_uv(points[indices, 0], points[indices, 1])
+            order = np.argsort(cu)
+            return np.interp(u, cu[order], cv[order]).astype(np.float32)
+
+        u, v = to_uv(xs, ys)
+        return MouthFrame(u.astype(np.float32), v.astype(np.float32),
+                          curve(topo.INNER_LIP_UPPER, u), curve(topo.INNER_LIP_LOWER, u), width)
+
+    def inside(self, feather: float) -> np.ndarray:
+        """Soft mask of the opening between the lips, inside the corners."""
+        across = np.minimum(self.v - self.upper, self.lower - self.v)
+        along = (1.0 - np.abs(self.u)) * self.width / 2
+        return np.clip(np.minimum(across, along) / feather + 0.5, 0.0, 1.0)
+
+
 class MouthInterior:
     def __init__(self, image: np.ndarray, landmarks: np.ndarray):
         self._rest_opening = _opening_ratio(landmarks)
-        lip_ring = landmarks[topo.INNER_LIP_RING, :2]
-        centre = lip_ring.mean(0)
-        width = np.ptp(lip_ring[:, 0])
-        # The lips' own colour, darkened, tints the cavity so it matches the portrait's light.
-        x0, y0 = np.maximum((centre - [width * 0.5, width * 0.25]).astype(int), 0)
-        x1, y1 = (centre + [width * 0.5, width * 0.25]).astype(int) + 1
-        patch = image[y0:y1, x0:x1].reshape(-1, 3).astype(np.float32)
-        lip = np.median(patch, 0) if len(patch) else np.array([120.0, 60, 60])
-        self._colour = np.clip(lip * [0.30, 0.18, 0.18], 0, 255).astype(np.float32)
+        self._landmarks = landmarks
+        self._lip = _lip_colour(image, landmarks)
+        self._cavity = np.clip(self._lip * [0.30, 0.18, 0.18], 0, 255).astype(np.float32)
+        self._teeth = _teeth_colour(image, landmarks)
+        self._real = self._real_interior(image) if self._rest_opening >= REAL_INTERIOR_MIN else None
+
+    @property
+    def uses_real_interior(self) -> bool:
+        return self._real is not None
 
     def strength(self, target_out: np.ndarray) -> float:
         extra = _opening_ratio(target_out) - self._rest_opening
-        t = np.clip((extra - FADE_IN[0]) / (FADE_IN[1] - FADE_IN[0]), 0.0, 1.0)
-        return float(MAX_ALPHA * t * t * (3 - 2 * t))
+        fade = REAL_FADE_IN if self._real is not None else DRAWN_FADE_IN
+        return float(MAX_ALPHA * _smoothstep(extra, *fade))
 
     def apply(self, image: np.ndarray, target_out: np.ndarray) -> None:
-        """Paint the cavity into `image` (output pixels) in place."""
+        """Paint the interior into `image` (output pixels) in place."""
         alpha = self.strength(target_out)
         if alpha <= 0.0:
             return
@@ -51,14 +115,127 @@ class MouthInterior:
         x1, y1 = np.minimum(np.ceil(ring.max(0)).astype(int) + pad, [w, h])
         if x1 <= x0 or y1 <= y0:
             return
-        mask = np.zeros((y1 - y0, x1 - x0), np.float32)
-        poly = np.round((ring - [x0, y0]) * 4).astype(np.int32)  # quarter-pixel edges
-        cv2.fillPoly(mask, [poly], 1.0, lineType=cv2.LINE_AA, shift=2)
-        feather = max(width * 0.03, 0.8)
-        mask = cv2.GaussianBlur(mask, (0, 0), feather)
-        # Deeper (darker) away from the lips: a blurrier copy of the mask says how far in.
-        depth = cv2.GaussianBlur(mask, (0, 0), feather * 3)
-        cavity = self._colour * (1.15 - 0.5 * depth[..., None])
+        xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
+        frame = MouthFrame.of(target_out, xs, ys)
+        mask = frame.inside(feather=max(frame.width * 0.03, 0.8))
+        interior = self._drawn(frame)
+        if self._real is not None:
+            for layer in self._real_layers(target_out, xs, ys):
+                interior = interior * (1 - layer[..., 3:]) + layer[..., :3] * layer[..., 3:]
         region = image[y0:y1, x0:x1].astype(np.float32)
         a = (alpha * mask)[..., None]
-        image[y0:y1, x0:x1] = np.clip(region * (1 - a) + cavity * a, 0, 255).astype(np.uint8)
+        image[y0:y1, x0:x1] = np.clip(region * (1 - a) + interior * a, 0, 255).astype(np.uint8)
+
+    def _drawn(self, f: MouthFrame) -> np.ndarray:
+        """Cavity, tongue and (where the portrait shows none of its own) teeth, in pixels of f."""
+        gap = np.maximum(f.lower - f.upper, 1e-3)
+        depth = np.clip((f.v - f.upper) / gap, 0, 1)  # 0 at the upper lip, 1 at the lower
+        centre = np.sqrt(np.clip(1 - f.u ** 2, 0, 1))  # 1 mid-mouth, 0 at the corners
+        # Darkest deep inside, a little light near the lips.
+        out = self._cavity * (0.6 + 0.5 * np.abs(depth - 0.5) + 0.3 * (1 - centre))[..., None]
+        tongue_shape = 1 - ((f.u / 0.6) ** 2 + ((depth - 1.0) / 0.45) ** 2)
+        tongue = 0.6 * np.clip(tongue_shape * 3, 0, 1) * _smoothstep(gap / f.width, 0.1, 0.3)
+        out = out * (1 - tongue[..., None]) + (self._lip * 0.5 * (0.7 + 0.3 * centre[..., None])) * tongue[..., None]
+        if self._real is None:
+            out = self._draw_teeth(out, f, gap, centre)
+        return out
+
+    def _draw_teeth(self, out: np.ndarray, f: MouthFrame, gap: np.ndarray,
+                    centre: np.ndarray) -> np.ndarray:
+        profile = np.sqrt(np.clip(1 - (f.u / 0.85) ** 2, 0, 1))  # the dental arch, seen from front
+        edge = max(f.width * 0.01, 0.5)
+        below_upper = f.v - f.upper
+        upper = np.clip((UPPER_TEETH * f.width * profile - below_upper) / edge, 0, 1)
+        above_lower = f.lower - f.v
+        lower_height = LOWER_TEETH * f.width * profile * _smoothstep(gap / f.width, *LOWER_TEETH_FROM)
+        lower = np.clip((lower_height - above_lower) / edge, 0, 1)
+        # Gaps between teeth: faint dark lines about every 0.3 of the half-width.
+        seams = 1 - 0.15 * np.exp(-((((f.u / 0.3) + 0.5) % 1 - 0.5) * f.width * 0.15 / edge) ** 2)
+        # Teeth darken toward the corners and just under the upper lip (its shadow).
+        shade = (0.45 + 0.55 * centre) * seams
+        lip_shadow = 1 - 0.35 * np.exp(-below_upper / (f.width * 0.025))
+        upper_colour = self._teeth * (shade * lip_shadow)[..., None]
+        lower_colour = self._teeth * (0.75 * shade)[..., None]  # under the upper jaw's shadow
+        out = out * (1 - lower[..., None]) + lower_colour * lower[..., None]
+        return out * (1 - upper[..., None]) + upper_colour * upper[..., None]
+
+    def _real_interior(self, image: np.ndarray) -> "_RealInterior | None":
+        ring = self._landmarks[topo.INNER_LIP_RING, :2]
+        width = np.ptp(ring[:, 0])
+        pad = int(np.ceil(width * 0.1)) + 2
+        h, w = image.shape[:2]
+        x0, y0 = np.maximum(np.floor(ring.min(0)).astype(int) - pad, 0)
+        x1, y1 = np.minimum(np.ceil(ring.max(0)).astype(int) + pad, [w, h])
+        xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
+        f = MouthFrame.of(self._landmarks, xs, ys)
+        rgb = image[y0:y1, x0:x1].astype(np.float32)
+        # Teeth anywhere within the lips: mediapipe's inner lip often lies on the teeth.
+        lips = cv2.GaussianBlur(_ring_mask(image.shape, self._landmarks, topo.OUTER_LIP_RING)
+                                [y0:y1, x0:x1].astype(np.float32), (0, 0), 0.7)
+        teeth = lips * self._teethness(rgb)
+        if teeth.sum() < REAL_TEETH_MIN * f.width ** 2:
+            return None  # an open mouth that shows no teeth (or landmarks that miss them)
+        # A smile shows upper teeth, which ride with the upper lip; a wide-open mouth shows both
+        # rows, split half-way between the lips.
+        if self._rest_opening >= BOTH_ROWS_FROM:
+            upper = np.clip(((f.upper + f.lower) / 2 - f.v) / max(f.width * 0.02, 0.7) + 0.5, 0, 1)
+        else:
+            upper = np.ones_like(teeth)
+        return _RealInterior(np.array([x0, y0], np.float32),
+                             np.dstack([rgb, teeth * upper]), np.dstack([rgb, teeth * (1 - upper)]))
+
+    def _teethness(self, rgb: np.ndarray) -> np.ndarray:
+        """How much each pixel looks like teeth: its place on the way from the lips' colour to
+        the whites'. Mediapipe's inner lip often runs over the lips, which must not be carried
+        as teeth; colour tells them apart where brightness alone does not."""
+        axis = self._teeth - self._lip
+        t = (rgb - self._lip) @ axis / max(float(axis @ axis), 1.0)
+        return cv2.GaussianBlur(_smoothstep(t, 0.45, 0.8), (0, 0), 0.7)
+
+    def _real_layers(self, target_out: np.ndarray, xs: np.ndarray, ys: np.ndarray):
+        """The portrait's lower then upper interior, each carried by its own lip: (h, w, 4)
+        images, RGB and coverage."""
+        real = self._real
+        pixels = np.stack([xs.ravel(), ys.ravel()], 1)
+        for lip, patch in ((topo.INNER_LIP_LOWER, real.lower), (topo.INNER_LIP_UPPER, real.upper)):
+            to_portrait = umeyama(target_out[lip, :2], self._landmarks[lip, :2])
+            src = (to_portrait.apply(pixels) - real.origin).astype(np.float32)
+            yield cv2.remap(patch, src[:, 0].reshape(xs.shape), src[:, 1].reshape(xs.shape),
+                            cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+@dataclass(frozen=True)
+class _RealInterior:
+    origin: np.ndarray  # portrait pixel of the patches' top-left
+    upper: np.ndarray  # (h, w, 4) float32: RGB, coverage of the upper half of the opening
+    lower: np.ndarray
+
+
+def _ring_mask(shape: tuple[int, ...], landmarks: np.ndarray, *rings: np.ndarray) -> np.ndarray:
+    mask = np.zeros(shape[:2], np.uint8)
+    for ring in rings:
+        cv2.fillPoly(mask, [np.round(landmarks[ring, :2]).astype(np.int32)], 1)
+    return mask
+
+
+def _lip_colour(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """Median colour between the outer and inner lip contours: the lips, never the teeth."""
+    lips = _ring_mask(image.shape, landmarks, topo.OUTER_LIP_RING)
+    lips[_ring_mask(image.shape, landmarks, topo.INNER_LIP_RING) == 1] = 0
+    pixels = image[lips == 1]
+    return np.median(pixels, 0).astype(np.float32) if len(pixels) else np.array([120.0, 60, 60], np.float32)
+
+
+def _teeth_colour(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """Teeth as the portrait's light renders them: about as bright as the skin's highlights,
+    and half as saturated. (Eye whites would be the natural reference, but narrowed eyes,
+    glasses and lashes make them unreliable; highlights are always there.)"""
+    face = _ring_mask(image.shape, landmarks, topo.FACE_OVAL)
+    face[_ring_mask(image.shape, landmarks, topo.OUTER_LIP_RING, topo.RIGHT_EYE_RING,
+                    topo.LEFT_EYE_RING) == 1] = 0
+    pixels = image[face == 1].astype(np.float32)
+    if len(pixels) < 20:
+        return np.array([200.0, 190, 175], np.float32)
+    luma = pixels @ LUMA
+    highlight = np.median(pixels[luma >= np.percentile(luma, 95)], 0)
+    return (highlight + float(highlight @ LUMA)) / 2

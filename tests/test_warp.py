@@ -8,8 +8,10 @@ from engine import face_topology as topo
 from engine.expression import close_eyes, open_mouth
 from engine.animator import PortraitAnimator
 from engine.mouth import MouthInterior
+from engine.portrait import load_portrait
 from engine.tracking import FaceTracker
 from engine.warp import rasterize
+from .conftest import PORTRAITS, needs_fixtures
 
 
 def _renderer(portrait, size=None):
@@ -86,6 +88,49 @@ def test_open_mouth_shows_a_cavity_not_stretched_lips(astronaut_portrait):
     with FaceTracker(video=False) as tracker:
         found = tracker.track(out).landmarks
     assert metrics.mouth_opening(found) > metrics.mouth_opening(astronaut_portrait.landmarks) + 0.15
+
+
+def _mouth_samples(image, target_out):
+    """Luma just under the upper inner lip, where upper teeth show (the brighter part of a row,
+    as teeth have gaps); mid-way down the opening (the cavity); on the lower lip."""
+    up, lo = target_out[topo.MOUTH_INNER_MID[0], :2], target_out[topo.MOUTH_INNER_MID[1], :2]
+    width = np.linalg.norm(target_out[topo.MOUTH_CORNERS[0], :2] - target_out[topo.MOUTH_CORNERS[1], :2])
+    down = (lo - up) / np.linalg.norm(lo - up)
+
+    def window(point, half_width):
+        x, y = np.round(point).astype(int)
+        return image[y - 1:y + 2, x - half_width:x + half_width + 1].astype(float).mean(2)
+
+    teeth = np.percentile(window(up + down * 0.1 * width, int(0.15 * width)), 75)
+    return teeth, window(up + 0.75 * (lo - up), 1).mean(), window(lo + down * 0.08 * width, 1).mean()
+
+
+def test_open_mouth_carries_the_portraits_own_teeth_with_the_upper_lip(astronaut_portrait):
+    """The astronaut smiles with her teeth showing: opening the mouth keeps those teeth under
+    the upper lip, unstretched, and a dark gap opens below them."""
+    render, framing = _renderer(astronaut_portrait)
+    mouth = MouthInterior(astronaut_portrait.image, astronaut_portrait.landmarks)
+    assert mouth.uses_real_interior
+    target = open_mouth(astronaut_portrait.landmarks, 0.35)
+    target_out = framing.to_output(target)
+    teeth, cavity, lip = _mouth_samples(render(target), target_out)
+    portrait_teeth = astronaut_portrait.image[
+        tuple(np.round(astronaut_portrait.landmarks[topo.MOUTH_INNER_MID[0], 1::-1] + [3, 0]).astype(int))]
+    assert teeth > 0.8 * portrait_teeth.astype(float).mean()
+    assert cavity < 0.4 * teeth and cavity < 0.6 * lip
+
+
+@needs_fixtures
+def test_closed_mouth_portrait_gets_drawn_teeth_in_its_own_light():
+    portrait = load_portrait(PORTRAITS / "biden.jpg")
+    render, framing = _renderer(portrait)
+    mouth = MouthInterior(portrait.image, portrait.landmarks)
+    assert not mouth.uses_real_interior  # his mouth is closed: nothing of his own to carry
+    target = open_mouth(portrait.landmarks, 0.6)
+    target_out = framing.to_output(target)
+    teeth, cavity, lip = _mouth_samples(render(target), target_out)
+    assert teeth > 1.3 * lip  # teeth are brighter than lips...
+    assert cavity < 0.5 * teeth  # ...and the mouth behind them is dark
 
 
 @pytest.mark.parametrize("size", [(512, 512), (1280, 720), (301, 199)])
