@@ -70,14 +70,62 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def _eval(args: argparse.Namespace) -> int:
+def parse_factor(text: str) -> tuple[float, float]:
+    """'0.75x1' -> (0.75, 1.0): horizontal and vertical stretch."""
+    m = re.fullmatch(r"\s*(\d*\.?\d+)\s*[xX×]\s*(\d*\.?\d+)\s*", text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a stretch: write FXxFY, e.g. 0.75x1")
+    fx, fy = float(m.group(1)), float(m.group(2))
+    if not (0.25 <= fx <= 4 and 0.25 <= fy <= 4):
+        raise argparse.ArgumentTypeError(f"stretch {text} is out of range: use 0.25 to 4 each way")
+    return fx, fy
+
+
+def parse_count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a count: write a whole number, "
+                                         "1 or more")
+    return int(text)
+
+
+def _files_or_fixtures(given: list[Path] | None, fixtures: list[Path], example: str
+                       ) -> list[Path]:
+    """The files given, else those of the `fixtures` (../shared/fixtures) that exist."""
+    found = given or [f for f in fixtures if f.is_file()]
+    if not found:
+        raise StandinError(f"none given and no fixtures found in {FIXTURES}: pass files, e.g. "
+                           f"{example}")
+    return found
+
+
+def _clips(args: argparse.Namespace) -> list[Path]:
+    return _files_or_fixtures(args.clips, sorted((FIXTURES / "driving").glob("*.mpg")),
+                              f"standin eval {args.protocol} talk.mp4")
+
+
+def _eval_self(args: argparse.Namespace) -> int:
     from .evaluate import print_self_reenactment
 
-    clips = args.clips or sorted((FIXTURES / "driving").glob("*.mpg"))
-    if not clips:
-        raise StandinError("no clips given and no fixtures found: pass video files, e.g. "
-                           "standin eval self-reenactment talk.mp4")
-    print_self_reenactment(clips, args.save)
+    print_self_reenactment(_clips(args), args.save, args.frames)
+    return 0
+
+
+def _eval_cross(args: argparse.Namespace) -> int:
+    from .evaluate import print_cross_identity
+
+    portraits = _files_or_fixtures(
+        args.portrait, [FIXTURES / "portraits" / n for n in ("astronaut.png", "obama.jpg")],
+        "standin eval cross-identity --portrait me.jpg")
+    print_cross_identity(_clips(args), portraits, args.frames)
+    return 0
+
+
+def _eval_scale(args: argparse.Namespace) -> int:
+    from .evaluate import print_different_scale
+    from .evaluate.scale import DEFAULT_FACTORS
+
+    print_different_scale(_clips(args), args.portrait, tuple(args.factor or DEFAULT_FACTORS),
+                          args.frames)
     return 0
 
 
@@ -115,14 +163,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="measure quality (DESIGN §7)")
     protocols = evaluate.add_subparsers(dest="protocol", metavar="PROTOCOL", required=True)
-    selfr = protocols.add_parser(
-        "self-reenactment",
-        help="frame 0 of each clip is the portrait; the clip drives it and is the ground truth")
-    selfr.add_argument("clips", nargs="*", type=Path,
+
+    def protocol(name: str, run, description: str) -> argparse.ArgumentParser:
+        p = protocols.add_parser(name, help=description)
+        p.add_argument("clips", nargs="*", type=Path,
                        help="talking-face videos (default: the GRID fixtures)")
+        p.add_argument("--frames", type=parse_count, default=None, metavar="N",
+                       help="use only the first N frames of each clip")
+        p.set_defaults(run=run)
+        return p
+
+    selfr = protocol("self-reenactment", _eval_self,
+                     "frame 0 of each clip is the portrait; the clip drives it and is the "
+                     "ground truth")
     selfr.add_argument("--save", type=Path, default=None,
                        help="folder to save side-by-side PNGs (truth | output) of each clip")
-    selfr.set_defaults(run=_eval)
+    cross = protocol("cross-identity", _eval_cross,
+                     "each clip drives each portrait; pose, mouth and eyes of the output vs "
+                     "the driver, shape leak, jitter")
+    cross.add_argument("--portrait", type=Path, action="append", default=None,
+                       help="portrait photo, repeatable (default: the astronaut.png and "
+                            "obama.jpg fixtures)")
+    scale = protocol("different-scale", _eval_scale,
+                     "the portrait driven by each clip stretched, vs by the clip itself")
+    scale.add_argument("--factor", type=parse_factor, action="append", default=None,
+                       metavar="FXxFY",
+                       help="horizontal x vertical stretch, repeatable (default: 0.75x1 1x0.75 "
+                            "1.3x1 1x1.3)")
+    scale.add_argument("--portrait", type=Path, default=None,
+                       help="portrait photo (default: the bundled portrait)")
     return parser
 
 

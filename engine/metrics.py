@@ -1,10 +1,13 @@
 """Image and landmark metrics (DESIGN §7)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from . import face_topology as topo
+from .geometry import rotation_to_euler_deg, umeyama
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -63,3 +66,69 @@ def pearson(a, b) -> float:
     if a.std() == 0 or b.std() == 0:
         return float("nan")
     return float(np.corrcoef(a, b)[0, 1])
+
+
+def procrustes_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Shape difference of two faces: `a`'s 468 mesh points (2-D) aligned onto `b`'s by the
+    least-squares similarity, then the RMS point distance over `b`'s inter-ocular distance.
+    Position, size and in-plane rotation do not count; expression and identity do."""
+    a2, b2 = a[:topo.N_MESH, :2], b[:topo.N_MESH, :2]
+    aligned = umeyama(a2, b2).apply(a2)
+    return float(np.sqrt(((aligned - b2) ** 2).sum(1).mean()) / interocular(b))
+
+
+def head_rotation_deg(reference: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """(yaw, pitch, roll) in degrees of the head's turn from `reference` to `landmarks`: the
+    least-squares similarity between their 3-D rigid upper-face points."""
+    rigid = topo.rigid_points(reference)
+    return np.array(rotation_to_euler_deg(umeyama(reference[rigid], landmarks[rigid]).rotation))
+
+
+def ard(driver: Sequence[np.ndarray], output: Sequence[np.ndarray]) -> float:
+    """Average rotation distance, degrees: each face's head turn from its own first frame
+    (head_rotation_deg), driver vs output, absolute difference averaged over yaw, pitch, roll
+    and the frames after the first. Different faces at different sizes compare fairly: only
+    the change of pose counts."""
+    errors = [head_rotation_deg(driver[0], d) - head_rotation_deg(output[0], o)
+              for d, o in zip(driver[1:], output[1:])]
+    return float(np.abs(errors).mean()) if errors else float("nan")
+
+
+def _track(landmarks: Sequence[np.ndarray | None]) -> np.ndarray:
+    """Per-frame landmarks -> (T, 468, 2) mesh points, NaN on frames with no face."""
+    missing = np.full((topo.N_MESH, 2), np.nan)
+    return np.stack([missing if lm is None else lm[:topo.N_MESH, :2] for lm in landmarks])
+
+
+def _mean_interocular(track: np.ndarray) -> float:
+    right, left = track[:, topo.RIGHT_EYE_CORNERS[0]], track[:, topo.LEFT_EYE_CORNERS[0]]
+    return float(np.nanmean(np.linalg.norm(right - left, axis=1)))
+
+
+def landmark_speed(landmarks: Sequence[np.ndarray | None]) -> np.ndarray:
+    """(T-1,): mean 2-D distance the 468 mesh points move from each frame to the next, over
+    the clip's mean inter-ocular distance; NaN next to a frame with no face."""
+    track = _track(landmarks)
+    return np.linalg.norm(np.diff(track, axis=0), axis=2).mean(1) / _mean_interocular(track)
+
+
+def jitter(landmarks: Sequence[np.ndarray | None]) -> float:
+    """Landmark jitter: the norm of the 2-D second difference p(t+1) - 2 p(t) + p(t-1) of the
+    468 mesh points, averaged over points and frames, over the clip's mean inter-ocular
+    distance. Steady motion scores 0; shimmer and sudden jumps score high. Frames next to one
+    with no face are left out."""
+    track = _track(landmarks)
+    second = np.linalg.norm(np.diff(track, n=2, axis=0), axis=2).mean(1)
+    return float(np.nanmean(second) / _mean_interocular(track))
+
+
+def tcm(output: Sequence[np.ndarray | None], driver: Sequence[np.ndarray | None]) -> float:
+    """Temporal consistency metric in the spirit of DaGAN++: with v(t) the landmark speed
+    (landmark_speed) of each clip, TCM = mean_t exp(-|v_out(t) - v_drv(t)| / mean_t v_drv(t)).
+    1 when the output moves exactly as much as the driver at every step, toward 0 as it
+    lags, shimmers or jumps where the driver does not."""
+    v_out, v_drv = landmark_speed(output), landmark_speed(driver)
+    scale = np.nanmean(v_drv)
+    if not scale > 0:  # a still driver: no motion to be consistent with
+        return float("nan")
+    return float(np.nanmean(np.exp(-np.abs(v_out - v_drv) / scale)))

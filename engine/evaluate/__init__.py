@@ -1,0 +1,10 @@
+"""Evaluation protocols (DESIGN §7), each run from files and printed as a table: self-reenactment
+(`reenact`), cross-identity (`cross`), different-scale (`scale`); `common` holds what they share.
+The metrics themselves are in engine.metrics."""
+from .cross import CrossIdentity, cross_identity, print_cross_identity
+from .reenact import SelfReenactment, print_self_reenactment, self_reenactment
+from .scale import DifferentScale, different_scale, print_different_scale, stretch_frame
+
+__all__ = ["CrossIdentity", "DifferentScale", "SelfReenactment", "cross_identity",
+           "different_scale", "print_cross_identity", "print_different_scale",
+           "print_self_reenactment", "self_reenactment", "stretch_frame"]

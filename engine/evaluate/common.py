@@ -1,0 +1,89 @@
+"""What every protocol does: read a clip, drive a portrait with it, find the landmarks again,
+measure the temporal metrics, print a table."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import metrics
+from ..portrait import Portrait
+from ..session import Session, Settings, default_output_size
+from ..sources import read_all_frames
+from ..tracking import FaceTracker
+
+OUTPUT_LONG_SIDE = 512  # outputs are capped here: large portraits would only slow the protocols
+
+
+def read_clip(clip: str | Path, max_frames: int | None = None) -> tuple[list[np.ndarray], float]:
+    """The clip's frames (the first `max_frames` when given) and its fps."""
+    frames, fps = read_all_frames(clip)
+    return frames[:max_frames], fps
+
+
+def animate(portrait: Portrait, frames: Sequence[np.ndarray], fps: float,
+            settings: Settings | None = None) -> list[np.ndarray]:
+    """The portrait driven by `frames` in a fresh Session: one output frame per driving frame."""
+    size = default_output_size(portrait, OUTPUT_LONG_SIDE)
+    with Session(portrait, size, settings or Settings()) as session:
+        return [session.process(frame, i / fps).image for i, frame in enumerate(frames)]
+
+
+def find_landmarks(frames: Sequence[np.ndarray]) -> list[np.ndarray | None]:
+    """Landmarks of each frame (None where no face is found), tracked as a video."""
+    with FaceTracker(video=True) as tracker:
+        return [tracker.track(frame).landmarks for frame in frames]
+
+
+@dataclass(frozen=True)
+class Temporal:
+    """Landmark jitter of output and driver, and TCM (metrics.jitter, metrics.tcm)."""
+
+    jitter: float  # output
+    driver_jitter: float
+    tcm: float
+
+    COLUMNS = ("jitter", "drv_jitter", "jitter_x", "tcm")
+
+    @staticmethod
+    def measure(output: Sequence[np.ndarray | None],
+                driver: Sequence[np.ndarray | None]) -> "Temporal":
+        return Temporal(metrics.jitter(output), metrics.jitter(driver),
+                        metrics.tcm(output, driver))
+
+    def row(self) -> dict[str, float]:
+        ratio = self.jitter / self.driver_jitter if self.driver_jitter > 0 else float("nan")
+        return {"jitter": self.jitter, "drv_jitter": self.driver_jitter, "jitter_x": ratio,
+                "tcm": self.tcm}
+
+
+class Table:
+    """Prints each row as it comes (a long run shows its progress), then summary rows."""
+
+    WIDTH = 11
+
+    def __init__(self, title: str, columns: Sequence[str], label_width: int = 22):
+        self.columns = tuple(columns)
+        self.rows: list[dict[str, float]] = []
+        self._label_width = label_width
+        print(f"{title:<{label_width}}" + "".join(f"{c:>{self.WIDTH}}" for c in columns),
+              flush=True)
+
+    def add(self, label: str, row: dict[str, float]) -> None:
+        self.rows.append(row)
+        self._print(label, row)
+
+    def summarise(self, label: str, reduce: Callable = np.mean,
+                  **per_column: Callable) -> dict[str, float]:
+        """Print and return one row: each column reduced over the rows by `reduce`, or by the
+        function given under the column's name."""
+        summary = {c: per_column.get(c, reduce)([r[c] for r in self.rows]) for c in self.columns}
+        self._print(label, summary)
+        return summary
+
+    def _print(self, label: str, row: dict[str, float]) -> None:
+        cells = (f"{v:>{self.WIDTH}}" if isinstance(v, (int, np.integer))
+                 else f"{v:>{self.WIDTH}.4f}" for v in (row[c] for c in self.columns))
+        print(f"{label:<{self._label_width}}" + "".join(cells), flush=True)

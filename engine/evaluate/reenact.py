@@ -1,0 +1,90 @@
+"""Self-reenactment: frame 0 of a clip is the portrait, the clip drives it, and the clip itself
+is the ground truth."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import metrics
+from ..portrait import portrait_from_image
+from ..session import Settings
+from .common import Table, Temporal, animate, find_landmarks, read_clip
+
+
+@dataclass
+class SelfReenactment:
+    clip: str
+    frames: int = 0
+    psnr: list[float] = field(default_factory=list)
+    ssim: list[float] = field(default_factory=list)
+    l1: list[float] = field(default_factory=list)
+    face_psnr: list[float] = field(default_factory=list)
+    face_ssim: list[float] = field(default_factory=list)
+    face_l1: list[float] = field(default_factory=list)
+    akd: list[float] = field(default_factory=list)
+    missed: int = 0  # frames where a face was not found on the output or the truth
+    temporal: Temporal | None = None  # output vs truth, all frames
+
+    COLUMNS = ("psnr", "ssim", "l1", "face_psnr", "face_ssim", "face_l1", "akd")
+
+    def means(self) -> dict[str, float]:
+        return {c: float(np.mean(getattr(self, c))) if getattr(self, c) else float("nan")
+                for c in self.COLUMNS}
+
+    def row(self) -> dict[str, float]:
+        return {**self.means(), **self.temporal.row(), "missed": self.missed}
+
+
+def self_reenactment(clip: str | Path, settings: Settings | None = None,
+                     outputs: list[np.ndarray] | None = None,
+                     max_frames: int | None = None) -> SelfReenactment:
+    """Run the protocol on one clip (its first `max_frames` frames when given). Frame 0 is
+    excluded from the means (it is the portrait). Pass a list as `outputs` to receive the
+    rendered frames."""
+    truths, fps = read_clip(clip, max_frames)
+    result = SelfReenactment(Path(clip).name, len(truths))
+    portrait = portrait_from_image(truths[0], name=f"frame 0 of {result.clip}")
+    rendered = animate(portrait, truths, fps, settings or Settings())
+    if outputs is not None:
+        outputs.extend(rendered)
+    truth_lms, out_lms = find_landmarks(truths), find_landmarks(rendered)
+    result.temporal = Temporal.measure(out_lms, truth_lms)
+    frames = zip(rendered, truths, out_lms, truth_lms)
+    next(frames)  # frame 0 is the portrait itself
+    for out, truth, out_lm, truth_lm in frames:
+        result.psnr.append(metrics.psnr(out, truth))
+        result.ssim.append(metrics.ssim(out, truth))
+        result.l1.append(metrics.l1(out, truth))
+        if truth_lm is None or out_lm is None:
+            result.missed += 1
+            continue
+        box = metrics.face_box(truth_lm, truth.shape)
+        result.face_psnr.append(metrics.psnr(out[box], truth[box]))
+        result.face_ssim.append(metrics.ssim(out[box], truth[box]))
+        result.face_l1.append(metrics.l1(out[box], truth[box]))
+        result.akd.append(metrics.akd(out_lm, truth_lm))
+    return result
+
+
+def print_self_reenactment(clips: list[Path], save: Path | None = None,
+                           max_frames: int | None = None) -> list[SelfReenactment]:
+    """Run the protocol on each clip and print a table with the mean row."""
+    from ..image_io import write_image
+
+    table = Table("clip", SelfReenactment.COLUMNS + Temporal.COLUMNS + ("missed",))
+    results = []
+    for clip in clips:
+        outputs: list[np.ndarray] = []
+        result = self_reenactment(clip, outputs=outputs, max_frames=max_frames)
+        results.append(result)
+        table.add(result.clip, result.row())
+        if save is not None:
+            save.mkdir(parents=True, exist_ok=True)
+            truths, _ = read_clip(clip, max_frames)
+            for i in range(0, len(outputs), 15):
+                write_image(save / f"{Path(clip).stem}_{i:03d}.png",
+                            np.hstack([truths[i], outputs[i]]))
+    table.summarise("mean", missed=sum)
+    return results

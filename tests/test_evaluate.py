@@ -1,0 +1,106 @@
+"""Evaluation protocols: the stretch, the shape and temporal metrics, and cross-identity on a
+real clip."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.spatial.transform import Rotation
+
+from engine import metrics
+from engine.cli import build_parser
+from engine.evaluate import cross_identity, stretch_frame
+from engine.evaluate.cross import calmest_frame
+from engine.geometry import Similarity
+from engine.portrait import load_portrait
+
+from .conftest import DRIVING, PORTRAITS, needs_fixtures
+
+
+def _bright_box(image: np.ndarray) -> tuple[int, int]:
+    """(width, height) of the pixels brighter than the grey background."""
+    ys, xs = np.nonzero(image[..., 0] > 200)
+    return np.ptp(xs) + 1, np.ptp(ys) + 1
+
+
+@pytest.mark.parametrize("fx, fy", [(0.75, 1.0), (1.0, 0.75), (1.5, 1.0), (1.0, 1.3)])
+def test_stretch_keeps_the_size_and_stretches_a_square(fx, fy):
+    image = np.full((160, 200, 3), 128, np.uint8)
+    image[60:100, 80:120] = 255  # a 40 px square in the middle
+    out = stretch_frame(image, fx, fy)
+    assert out.shape == image.shape and out.dtype == image.dtype
+    w, h = _bright_box(out)
+    assert w / h == pytest.approx(fx / fy, rel=0.08)
+
+
+def test_stretch_pads_with_black():
+    out = stretch_frame(np.full((160, 200, 3), 128, np.uint8), 1.5, 1.0)
+    assert out[:20].max() == 0 and out[-20:].max() == 0  # wider: bars above and below
+    assert out[80, :, 0].min() == 128  # the picture itself still spans the width
+
+
+def test_procrustes_distance_ignores_similarity_but_not_deformation(astronaut_portrait):
+    face = astronaut_portrait.landmarks
+    moved = Similarity(1.7, Rotation.from_euler("z", 25, degrees=True).as_matrix(),
+                       np.array([40.0, -15.0, 3.0])).apply(face)
+    assert metrics.procrustes_distance(moved, face) == pytest.approx(0, abs=1e-9)
+    assert metrics.procrustes_distance(face, moved) == pytest.approx(0, abs=1e-9)
+    deformed = moved.copy()
+    deformed[:, 1] *= 1.2  # a taller face: not a similarity
+    assert metrics.procrustes_distance(deformed, face) > 0.02
+
+
+def test_head_rotation_recovers_a_known_turn(astronaut_portrait):
+    face = astronaut_portrait.landmarks
+    turn = Rotation.from_euler("xyz", [4, -10, 3], degrees=True).as_matrix()  # pitch, yaw, roll
+    turned = (face - face.mean(0)) @ turn.T * 0.8 + face.mean(0)
+    assert metrics.head_rotation_deg(face, turned) == pytest.approx([-10, 4, 3], abs=1e-6)
+
+
+def _trajectory(face: np.ndarray, frames: int = 40, noise: float = 0.0) -> list[np.ndarray]:
+    """The face sliding sideways on a smooth sine, with optional per-landmark noise (px)."""
+    rng = np.random.default_rng(0)
+    shift = 20 * np.sin(np.linspace(0, np.pi, frames))
+    return [face + [s, 0, 0] + rng.normal(0, noise, face.shape) for s in shift]
+
+
+def test_jitter_is_lower_for_a_smooth_trajectory(astronaut_portrait):
+    face = astronaut_portrait.landmarks
+    smooth, noisy = _trajectory(face), _trajectory(face, noise=0.5)
+    assert metrics.jitter(smooth) < 0.1 * metrics.jitter(noisy)
+    gap = [None if i == 20 else lm for i, lm in enumerate(noisy)]  # a frame with no face
+    assert np.isfinite(metrics.jitter(gap))
+
+
+def test_tcm_is_one_for_the_same_motion_and_lower_otherwise(astronaut_portrait):
+    face = astronaut_portrait.landmarks
+    driver = _trajectory(face)
+    assert metrics.tcm(driver, driver) == pytest.approx(1.0)
+    scaled = [lm * 1.5 for lm in driver]  # a bigger face moving the same, in face units
+    assert metrics.tcm(scaled, driver) == pytest.approx(1.0)
+    assert metrics.tcm(_trajectory(face, noise=0.5), driver) < 0.9
+    half = [face + (lm - face) * 0.5 for lm in driver]  # follows at half the speed
+    assert metrics.tcm(half, driver) < 0.9
+
+
+def test_calmest_frame_is_still_and_closed_mouthed(astronaut_portrait):
+    face = astronaut_portrait.landmarks
+    track = _trajectory(face)  # fastest at the ends, still at the middle (frame 20)
+    lower_lip = face[14].copy()
+    for i, lm in enumerate(track):  # the mouth opens more the further from frame 25
+        lm[14] = lower_lip + [track[i][14, 0] - face[14, 0], 2 + abs(i - 25), 0]
+    assert 20 <= calmest_frame(track, list(range(len(track)))) <= 25
+
+
+def test_eval_factor_option():
+    args = build_parser().parse_args(["eval", "different-scale", "--factor", "0.75x1",
+                                      "--factor", "1x1.3", "--frames", "10"])
+    assert args.factor == [(0.75, 1.0), (1.0, 1.3)] and args.frames == 10
+
+
+@needs_fixtures
+def test_cross_identity_mouth_follows_the_driver():
+    result = cross_identity(DRIVING / "grid_lbax4n.mpg", load_portrait(PORTRAITS / "astronaut.png"),
+                            max_frames=40)
+    assert result.frames == 40 and result.missed == 0
+    assert result.mouth_r > 0.5
+    assert np.isfinite([result.ard, result.eye_r, result.shape_ratio, result.temporal.tcm]).all()
