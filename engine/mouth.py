@@ -19,6 +19,7 @@ import numpy as np
 
 from . import face_topology as topo
 from .geometry import umeyama
+from .ramp import smoothstep
 
 DRAWN_FADE_IN = (0.08, 0.22)  # extra opening / mouth width: drawn interior starts, is full
 REAL_FADE_IN = (0.01, 0.05)  # the same for the portrait's real interior
@@ -36,11 +37,6 @@ def _opening_ratio(points: np.ndarray) -> float:
     gap = np.linalg.norm(points[topo.MOUTH_INNER_MID[0], :2] - points[topo.MOUTH_INNER_MID[1], :2])
     width = np.linalg.norm(points[topo.MOUTH_CORNERS[0], :2] - points[topo.MOUTH_CORNERS[1], :2])
     return float(gap / max(width, 1e-6))
-
-
-def _smoothstep(x, lo: float, hi: float):
-    t = np.clip((np.asarray(x, np.float32) - lo) / (hi - lo), 0.0, 1.0)
-    return t * t * (3 - 2 * t)
 
 
 @dataclass(frozen=True)
@@ -100,22 +96,17 @@ class MouthInterior:
     def strength(self, target_out: np.ndarray) -> float:
         extra = _opening_ratio(target_out) - self._rest_opening
         fade = REAL_FADE_IN if self._real is not None else DRAWN_FADE_IN
-        return float(MAX_ALPHA * _smoothstep(extra, *fade))
+        return float(MAX_ALPHA * smoothstep(extra, *fade))
 
     def apply(self, image: np.ndarray, target_out: np.ndarray) -> None:
         """Paint the interior into `image` (output pixels) in place."""
         alpha = self.strength(target_out)
         if alpha <= 0.0:
             return
-        ring = target_out[topo.INNER_LIP_RING, :2]
-        h, w = image.shape[:2]
-        width = np.ptp(ring[:, 0])
-        pad = int(np.ceil(width * 0.1)) + 2
-        x0, y0 = np.maximum(np.floor(ring.min(0)).astype(int) - pad, 0)
-        x1, y1 = np.minimum(np.ceil(ring.max(0)).astype(int) + pad, [w, h])
-        if x1 <= x0 or y1 <= y0:
+        box = _mouth_box(target_out, image.shape)
+        if box is None:
             return
-        xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
+        (x0, y0, x1, y1), xs, ys = box
         frame = MouthFrame.of(target_out, xs, ys)
         mask = frame.inside(feather=max(frame.width * 0.03, 0.8))
         interior = self._drawn(frame)
@@ -134,7 +125,7 @@ class MouthInterior:
         # Darkest deep inside, a little light near the lips.
         out = self._cavity * (0.6 + 0.5 * np.abs(depth - 0.5) + 0.3 * (1 - centre))[..., None]
         tongue_shape = 1 - ((f.u / 0.6) ** 2 + ((depth - 1.0) / 0.45) ** 2)
-        tongue = 0.6 * np.clip(tongue_shape * 3, 0, 1) * _smoothstep(gap / f.width, 0.1, 0.3)
+        tongue = 0.6 * np.clip(tongue_shape * 3, 0, 1) * smoothstep(gap / f.width, 0.1, 0.3)
         out = out * (1 - tongue[..., None]) + (self._lip * 0.5 * (0.7 + 0.3 * centre[..., None])) * tongue[..., None]
         if self._real is None:
             out = self._draw_teeth(out, f, gap, centre)
@@ -147,7 +138,7 @@ class MouthInterior:
         below_upper = f.v - f.upper
         upper = np.clip((UPPER_TEETH * f.width * profile - below_upper) / edge, 0, 1)
         above_lower = f.lower - f.v
-        lower_height = LOWER_TEETH * f.width * profile * _smoothstep(gap / f.width, *LOWER_TEETH_FROM)
+        lower_height = LOWER_TEETH * f.width * profile * smoothstep(gap / f.width, *LOWER_TEETH_FROM)
         lower = np.clip((lower_height - above_lower) / edge, 0, 1)
         # Gaps between teeth: faint dark lines about every 0.3 of the half-width.
         seams = 1 - 0.15 * np.exp(-((((f.u / 0.3) + 0.5) % 1 - 0.5) * f.width * 0.15 / edge) ** 2)
@@ -160,13 +151,10 @@ class MouthInterior:
         return out * (1 - upper[..., None]) + upper_colour * upper[..., None]
 
     def _real_interior(self, image: np.ndarray) -> "_RealInterior | None":
-        ring = self._landmarks[topo.INNER_LIP_RING, :2]
-        width = np.ptp(ring[:, 0])
-        pad = int(np.ceil(width * 0.1)) + 2
-        h, w = image.shape[:2]
-        x0, y0 = np.maximum(np.floor(ring.min(0)).astype(int) - pad, 0)
-        x1, y1 = np.minimum(np.ceil(ring.max(0)).astype(int) + pad, [w, h])
-        xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
+        box = _mouth_box(self._landmarks, image.shape)
+        if box is None:
+            return None
+        (x0, y0, x1, y1), xs, ys = box
         f = MouthFrame.of(self._landmarks, xs, ys)
         rgb = image[y0:y1, x0:x1].astype(np.float32)
         # Teeth anywhere within the lips: mediapipe's inner lip often lies on the teeth.
@@ -190,7 +178,7 @@ class MouthInterior:
         as teeth; colour tells them apart where brightness alone does not."""
         axis = self._teeth - self._lip
         t = (rgb - self._lip) @ axis / max(float(axis @ axis), 1.0)
-        return cv2.GaussianBlur(_smoothstep(t, 0.45, 0.8), (0, 0), 0.7)
+        return cv2.GaussianBlur(smoothstep(t, 0.45, 0.8), (0, 0), 0.7)
 
     def _real_layers(self, target_out: np.ndarray, xs: np.ndarray, ys: np.ndarray):
         """The portrait's lower then upper interior, each carried by its own lip: (h, w, 4)
@@ -209,6 +197,19 @@ class _RealInterior:
     origin: np.ndarray  # portrait pixel of the patches' top-left
     upper: np.ndarray  # (h, w, 4) float32: RGB, coverage of the upper half of the opening
     lower: np.ndarray
+
+
+def _mouth_box(points: np.ndarray, shape: tuple[int, ...]):
+    """The pixels around the inner lips (with a margin for feathering), clipped to the image:
+    ((x0, y0, x1, y1), xs, ys) with xs, ys their coordinate grids; None if none are inside."""
+    ring = points[topo.INNER_LIP_RING, :2]
+    pad = int(np.ceil(np.ptp(ring[:, 0]) * 0.1)) + 2
+    x0, y0 = np.maximum(np.floor(ring.min(0)).astype(int) - pad, 0)
+    x1, y1 = np.minimum(np.ceil(ring.max(0)).astype(int) + pad, [shape[1], shape[0]])
+    if x1 <= x0 or y1 <= y0:
+        return None
+    xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
+    return (x0, y0, x1, y1), xs, ys
 
 
 def _ring_mask(shape: tuple[int, ...], landmarks: np.ndarray, *rings: np.ndarray) -> np.ndarray:

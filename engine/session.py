@@ -10,6 +10,7 @@ from .animator import PortraitAnimator
 from .framing import Framing
 from .motion import Motion, MotionEstimator, MotionSmoother
 from .portrait import Portrait
+from .ramp import smoothstep
 from .retarget import Retargeter
 from .smoothing import OneEuroSettings
 from .tracking import FaceTracker
@@ -101,8 +102,9 @@ class Session:
     def _held_motion(self, now: float) -> Motion:
         """Face lost: hold the last motion, then ease to the portrait at rest."""
         s = self.settings
-        t = np.clip((now - self._last_seen - s.hold_seconds) / max(s.ease_seconds, 1e-6), 0, 1)
-        return self._last_motion.blended_to_rest(float(t * t * (3 - 2 * t)))
+        lost_for = now - self._last_seen
+        ease = smoothstep(lost_for, s.hold_seconds, s.hold_seconds + s.ease_seconds)
+        return self._last_motion.blended_to_rest(float(ease))
 
     def close(self) -> None:
         self._tracker.close()

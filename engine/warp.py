@@ -19,6 +19,7 @@ from .framing import Framing
 from .geometry import umeyama
 from .mesh import LEFT_EYE_INTERIOR, RIGHT_EYE_INTERIOR
 from .portrait import Portrait
+from .ramp import smoothstep
 
 GRID_TARGET = 256  # at most this many grid samples along the long side of the output
 COARSE_TARGET = 48  # the outside field is smoother still: this many samples on the long side
@@ -158,14 +159,8 @@ class DenseMotion:
         spread = weights @ residual / weights.sum(1, keepdims=True)
         r = np.sqrt(d2.min(1)) / max(np.ptp(oval_out[:, 0]), 1.0)  # in face widths
         follow = (rigid.apply(self._coarse_out) - self._framing.to_portrait_xy(self._coarse_out))
-        field = (follow * _fade(r, HEAD_FALLOFF)[:, None]
-                 + spread * _fade(r, EDGE_FALLOFF)[:, None])
+        field = (follow * (1 - smoothstep(r, *HEAD_FALLOFF))[:, None]
+                 + spread * (1 - smoothstep(r, *EDGE_FALLOFF))[:, None])
         coarse = field.reshape(self._ch, self._cw, 2).astype(np.float32)
         grid = cv2.resize(coarse, (self._gw, self._gh), interpolation=cv2.INTER_LINEAR)
         return grid.reshape(-1, 2).astype(np.float64)
-
-
-def _fade(r: np.ndarray, span: tuple[float, float]) -> np.ndarray:
-    """1 below span[0], 0 above span[1], smoothstep between."""
-    t = np.clip((r - span[0]) / (span[1] - span[0]), 0.0, 1.0)
-    return 1.0 - t * t * (3 - 2 * t)

@@ -44,8 +44,14 @@ def self_reenactment(clip: str | Path, settings: Settings | None = None,
     excluded from the means (it is the portrait). Pass a list as `outputs` to receive the
     rendered frames."""
     truths, fps = read_clip(clip, max_frames)
-    result = SelfReenactment(Path(clip).name, len(truths))
-    portrait = portrait_from_image(truths[0], name=f"frame 0 of {result.clip}")
+    return reenact(Path(clip).name, truths, fps, settings, outputs)
+
+
+def reenact(name: str, truths: list[np.ndarray], fps: float, settings: Settings | None = None,
+            outputs: list[np.ndarray] | None = None) -> SelfReenactment:
+    """self_reenactment on frames already read."""
+    result = SelfReenactment(name, len(truths))
+    portrait = portrait_from_image(truths[0], name=f"frame 0 of {name}")
     rendered = animate(portrait, truths, fps, settings or Settings())
     if outputs is not None:
         outputs.extend(rendered)
@@ -77,12 +83,12 @@ def print_self_reenactment(clips: list[Path], save: Path | None = None,
     results = []
     for clip in clips:
         outputs: list[np.ndarray] = []
-        result = self_reenactment(clip, outputs=outputs, max_frames=max_frames)
+        truths, fps = read_clip(clip, max_frames)  # read once: the PNGs below need it too
+        result = reenact(Path(clip).name, truths, fps, outputs=outputs)
         results.append(result)
         table.add(result.clip, result.row())
         if save is not None:
             save.mkdir(parents=True, exist_ok=True)
-            truths, _ = read_clip(clip, max_frames)
             for i in range(0, len(outputs), 15):
                 write_image(save / f"{Path(clip).stem}_{i:03d}.png",
                             np.hstack([truths[i], outputs[i]]))
