@@ -19,6 +19,13 @@ class PortraitAnimator:
         self._renderer = CpuRenderer(portrait.image, self.framing.scale)
         self._mouth = MouthInterior(portrait.image, portrait.landmarks)
 
+    @property
+    def mouth_opening(self) -> float:
+        """How far the portrait's mouth can close from its photo (gap over width): all of its
+        opening, unless it shows teeth. Warping cannot shut lips over teeth (they stay as a
+        bright seam between the squeezed lips), so such a mouth's opening is its rest."""
+        return 0.0 if self._mouth.uses_real_interior else self._mouth.rest_opening
+
     def warp(self, target: np.ndarray) -> WarpField:
         """Backward map for target landmarks given in portrait pixels."""
         return self._dense(target)

@@ -7,7 +7,12 @@ N_MESH = 468  # 468..477 are the two irises
 # Brows move with expression, so they never anchor the pose.
 BROWS = np.array([70, 63, 105, 66, 107, 55, 65, 52, 53, 46,
                   300, 293, 334, 296, 336, 285, 295, 282, 283, 276])
+RIGHT_BROW, LEFT_BROW = BROWS[:10], BROWS[10:]
+RIGHT_BROW_MID, LEFT_BROW_MID = 105, 334  # upper brow edge, above each eye's middle
 NOSE_TIP = 4
+CHIN = 152
+# The face outline below the mouth corners: what the jaw moves.
+JAW = np.array([172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397])
 
 FACE_OVAL = np.array([10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365,
                       379, 378, 400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93,
@@ -47,10 +52,29 @@ def rigid_points(landmarks: np.ndarray) -> np.ndarray:
     """Indices of the upper face (above the nose tip), less lids and brows: skin that moves
     with the skull. Many points average out each landmark's own noise, which matters:
     individual landmarks wander by a pixel or so relative to the skin."""
-    axis = landmarks[LEFT_EYE_CORNERS[0], :2] - landmarks[RIGHT_EYE_CORNERS[0], :2]
-    axis /= max(np.linalg.norm(axis), 1e-9)
-    down = np.array([-axis[1], axis[0]])
+    _, down = face_axes(landmarks)
     height = (landmarks[:N_MESH, :2] - landmarks[NOSE_TIP, :2]) @ down
     excluded = np.concatenate([RIGHT_EYE_RING, LEFT_EYE_RING, BROWS])
     upper = np.flatnonzero(height < 0)
     return upper[~np.isin(upper, excluded)]
+
+
+def face_axes(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(right, down) unit vectors in the image plane, from the outer eye corners."""
+    axis = landmarks[LEFT_EYE_CORNERS[0], :2] - landmarks[RIGHT_EYE_CORNERS[0], :2]
+    axis = axis / max(np.linalg.norm(axis), 1e-9)
+    return axis, np.array([-axis[1], axis[0]])
+
+
+def lower_face(landmarks: np.ndarray) -> np.ndarray:
+    """Boolean mask of the points below the nose tip: those the mouth and jaw move."""
+    _, down = face_axes(landmarks)
+    height = (landmarks[:, :2] - landmarks[NOSE_TIP, :2]) @ down
+    return height > 0
+
+
+def mouth_opening_ratio(points: np.ndarray) -> float:
+    """Inner-lip gap over mouth width: how open the mouth is, whatever the face's size."""
+    gap = np.linalg.norm(points[MOUTH_INNER_MID[0], :2] - points[MOUTH_INNER_MID[1], :2])
+    width = np.linalg.norm(points[MOUTH_CORNERS[0], :2] - points[MOUTH_CORNERS[1], :2])
+    return float(gap / max(width, 1e-6))

@@ -53,6 +53,37 @@ def umeyama(src: np.ndarray, dst: np.ndarray) -> Similarity:
     return Similarity(scale, rotation, translation)
 
 
+@dataclass(frozen=True)
+class Stretch:
+    """A pure image-plane stretch (symmetric, determinant 1) about `centre`: what is left of
+    the 2-D affine map between two faces once size, rotation and position are taken out.
+    z is scaled with the image x axis, as the tracker's z is in x's units."""
+
+    matrix: np.ndarray  # (2, 2)
+    centre: np.ndarray  # (2,)
+
+    @staticmethod
+    def between(src: np.ndarray, dst: np.ndarray, limit: float = 1.5) -> "Stretch":
+        """The stretch that gives `src` points (n, >=2) the proportions of `dst` points, each
+        axis changed by at most `limit` (beyond it the fit has found a tracking error)."""
+        from scipy.linalg import polar
+
+        src2, dst2 = np.asarray(src, np.float64)[:, :2], np.asarray(dst, np.float64)[:, :2]
+        xs, xd = src2 - src2.mean(0), dst2 - dst2.mean(0)
+        linear = np.linalg.lstsq(xs, xd, rcond=None)[0].T  # xd ≈ linear @ xs
+        _, stretch = polar(linear)  # linear = rotation @ stretch, stretch symmetric
+        values, vectors = np.linalg.eigh(stretch)
+        values = np.clip(values / np.sqrt(np.prod(values)), 1 / limit, limit)
+        return Stretch(vectors @ np.diag(values) @ vectors.T, src2.mean(0))
+
+    def apply(self, points: np.ndarray) -> np.ndarray:
+        out = np.array(points, np.float64)
+        out[:, :2] = (out[:, :2] - self.centre) @ self.matrix.T + self.centre
+        if out.shape[1] > 2:
+            out[:, 2] *= np.linalg.norm(self.matrix[:, 0])
+        return out
+
+
 def rotation_to_euler_deg(rotation: np.ndarray) -> tuple[float, float, float]:
     """(yaw, pitch, roll) in degrees of a 3-D rotation in image axes (x right, y down, z away)."""
     from scipy.spatial.transform import Rotation

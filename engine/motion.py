@@ -7,23 +7,26 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from . import face_topology as topo
-from .geometry import Similarity, umeyama
+from .geometry import Similarity, Stretch, umeyama
 from .mesh import MotionRegulariser, triangulate
+from .neutral import NeutralEstimator, NeutralSettings
 from .smoothing import OneEuroFilter, OneEuroSettings
 
 
 @dataclass(frozen=True)
 class Motion:
-    """How the driver differs from its reference: pose (reference -> now) and expression.
+    """How the driver differs from its neutral face at its reference pose: pose (reference ->
+    now) and expression.
 
     `expression` is the per-landmark residual after undoing the pose, in the reference frame's
-    pixels, so it holds mouth, eyes and brows but not head motion.
+    pixels, so it holds mouth, eyes and brows but not head motion. `reference` is the driver's
+    neutral face at the reference pose; it changes slowly as the estimate improves.
     """
 
     pose: Similarity
     expression: np.ndarray  # (478, 3)
     reference: np.ndarray  # (478, 3) the driver's reference landmarks
-    reference_id: int  # changes whenever the reference does
+    reference_id: int  # changes at each re-centre (the smoother forgets its past)
 
     def blended_to_rest(self, weight: float) -> "Motion":
         """Ease toward no motion: weight 0 keeps this motion, 1 is the reference itself."""
@@ -35,40 +38,66 @@ class Motion:
 
 
 class MotionEstimator:
-    """Measures each driver frame against the driver's reference (here: its first face frame).
+    """Measures each driver frame against the driver's own neutral face and reference pose,
+    both estimated online (`NeutralEstimator`).
 
-    Pose comes from the many rigid upper-face points; the expression residual is then smoothed
-    over the mesh (MotionRegulariser) so landmark noise does not become skin jitter.
+    The first face frame (or the frame at a re-centre) is the anchor: it fixes the coordinate
+    frame and the rigid points, and starts the neutral estimate. Given the `portrait`'s
+    landmarks, every driver frame is first given the portrait's proportions (`Stretch`, fitted
+    at the anchor), so a wide or long face, or a camera that squeezes the picture, drives the
+    portrait as any other; `portrait_opening` is how far the portrait's mouth can close
+    (PortraitAnimator.mouth_opening), which the neutral mouth is matched to. Pose comes from
+    the many rigid upper-face points; the expression residual is smoothed over the mesh
+    (MotionRegulariser) so landmark noise does not become skin jitter.
     """
 
-    def __init__(self, stiffness: float = 10.0):
+    def __init__(self, portrait: np.ndarray | None = None, portrait_opening: float = 0.0,
+                 stiffness: float = 10.0, neutral: NeutralSettings = NeutralSettings()):
+        self._portrait = portrait
+        self._portrait_opening = portrait_opening
+        self._stretch: Stretch | None = None
         self._stiffness = stiffness
-        self._reference: np.ndarray | None = None
+        self._neutral_settings = neutral
+        self._neutral: NeutralEstimator | None = None
+        self._anchor: np.ndarray | None = None
         self._reference_id = 0
-        self._rigid = np.zeros(0, int)  # set with the reference
+        self._rigid = np.zeros(0, int)  # set with the anchor
         self._regularise = None
 
     @property
     def needs_reference(self) -> bool:
-        return self._reference is None
+        return self._anchor is None
 
     def recentre(self) -> None:
-        """Take the next face frame as the new reference."""
-        self._reference = None
+        """Take the next face frame as the neutral face and reference pose, at once."""
+        self._anchor = None
 
-    def measure(self, landmarks: np.ndarray) -> Motion:
-        if self._reference is None:
-            self._set_reference(landmarks)
-        ref = self._reference
-        pose = umeyama(ref[self._rigid], landmarks[self._rigid])
-        expression = self._regularise(pose.inverse().apply(landmarks) - ref)
-        return Motion(pose, expression, ref, self._reference_id)
-
-    def _set_reference(self, landmarks: np.ndarray) -> None:
-        self._reference = landmarks.copy()
-        self._reference_id += 1
+    def start(self, landmarks: np.ndarray, smiling: bool = False) -> None:
+        """Take these landmarks as the anchor. `smiling`: the lips are apart over the teeth, so
+        the open mouth may be the driver's rest (NeutralEstimator)."""
         self._rigid = topo.rigid_points(landmarks)
+        self._stretch = (Stretch(np.eye(2), np.zeros(2)) if self._portrait is None else
+                         Stretch.between(landmarks[self._rigid], self._portrait[self._rigid]))
+        landmarks = self._stretch.apply(landmarks)
+        self._anchor = landmarks
+        self._reference_id += 1
         self._regularise = MotionRegulariser(triangulate(landmarks)[0], self._stiffness)
+        self._neutral = NeutralEstimator(landmarks, self._portrait_opening, smiling,
+                                         self._neutral_settings)
+
+    def measure(self, landmarks: np.ndarray, dt: float = 0.0) -> Motion:
+        """Motion of this frame; the first frame after construction or `recentre` becomes the
+        anchor, unless `start` set one."""
+        if self._anchor is None:
+            self.start(landmarks)
+        landmarks = self._stretch.apply(landmarks)
+        pose = umeyama(self._anchor[self._rigid], landmarks[self._rigid])  # anchor -> now
+        canonical = pose.inverse().apply(landmarks)
+        self._neutral.add(canonical, pose, dt)
+        reference = self._neutral.reference_pose  # anchor -> reference
+        expression = reference.apply_vectors(self._regularise(canonical - self._neutral.shape))
+        return Motion(pose.compose(reference.inverse()), expression,
+                      reference.apply(self._neutral.shape), self._reference_id)
 
 
 class MotionSmoother:

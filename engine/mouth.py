@@ -33,12 +33,6 @@ LOWER_TEETH_FROM = (0.25, 0.45)  # opening / mouth width: lower teeth start, are
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
-def _opening_ratio(points: np.ndarray) -> float:
-    gap = np.linalg.norm(points[topo.MOUTH_INNER_MID[0], :2] - points[topo.MOUTH_INNER_MID[1], :2])
-    width = np.linalg.norm(points[topo.MOUTH_CORNERS[0], :2] - points[topo.MOUTH_CORNERS[1], :2])
-    return float(gap / max(width, 1e-6))
-
-
 @dataclass(frozen=True)
 class MouthFrame:
     """Pixel positions in mouth coordinates: u along the inner-lip corners (0 at the middle,
@@ -82,19 +76,19 @@ class MouthFrame:
 
 class MouthInterior:
     def __init__(self, image: np.ndarray, landmarks: np.ndarray):
-        self._rest_opening = _opening_ratio(landmarks)
+        self.rest_opening = topo.mouth_opening_ratio(landmarks)
         self._landmarks = landmarks
         self._lip = _lip_colour(image, landmarks)
         self._cavity = np.clip(self._lip * [0.30, 0.18, 0.18], 0, 255).astype(np.float32)
         self._teeth = _teeth_colour(image, landmarks)
-        self._real = self._real_interior(image) if self._rest_opening >= REAL_INTERIOR_MIN else None
+        self._real = self._real_interior(image) if self.rest_opening >= REAL_INTERIOR_MIN else None
 
     @property
     def uses_real_interior(self) -> bool:
         return self._real is not None
 
     def strength(self, target_out: np.ndarray) -> float:
-        extra = _opening_ratio(target_out) - self._rest_opening
+        extra = topo.mouth_opening_ratio(target_out) - self.rest_opening
         fade = REAL_FADE_IN if self._real is not None else DRAWN_FADE_IN
         return float(MAX_ALPHA * smoothstep(extra, *fade))
 
@@ -165,7 +159,7 @@ class MouthInterior:
             return None  # an open mouth that shows no teeth (or landmarks that miss them)
         # A smile shows upper teeth, which ride with the upper lip; a wide-open mouth shows both
         # rows, split half-way between the lips.
-        if self._rest_opening >= BOTH_ROWS_FROM:
+        if self.rest_opening >= BOTH_ROWS_FROM:
             upper = np.clip(((f.upper + f.lower) / 2 - f.v) / max(f.width * 0.02, 0.7) + 0.5, 0, 1)
         else:
             upper = np.ones_like(teeth)

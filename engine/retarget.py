@@ -1,5 +1,7 @@
-"""Motion transfer: the driver's motion applied to the portrait's own face."""
+"""Motion transfer: the driver's motion applied to the portrait's own face (DESIGN §4.3)."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -7,27 +9,118 @@ from . import face_topology as topo
 from .geometry import Similarity, umeyama
 from .motion import Motion
 
+RATIO_LIMITS = (0.5, 2.0)  # a region's size ratio beyond these is a tracking error, not a face
+
+
+@dataclass(frozen=True)
+class Region:
+    """A part of the face whose motion is scaled by its own size ratio, across (x) and down (y)
+    the face. Sizes are measured on `points`; the ratio spreads to nearby points (lid skin
+    moves with the lid, cheeks with the mouth) with a fall-off of `reach` region widths."""
+
+    points: np.ndarray
+    reach: float = 0.6
+    height_pair: tuple[int, int] | None = None  # measure height between these, not the extent
+
+
+REGIONS = (
+    # Openings scale with the lower face, not with the lips' thickness: both measure down the
+    # same nose-to-chin line.
+    Region(topo.OUTER_LIP_RING, height_pair=(topo.NOSE_TIP, topo.CHIN)),
+    Region(topo.RIGHT_EYE_RING, reach=0.5, height_pair=topo.RIGHT_EYE_LID_MID),
+    Region(topo.LEFT_EYE_RING, reach=0.5, height_pair=topo.LEFT_EYE_LID_MID),
+    Region(topo.RIGHT_BROW, reach=0.4, height_pair=(topo.RIGHT_BROW_MID, topo.RIGHT_EYE_LID_MID[0])),
+    Region(topo.LEFT_BROW, reach=0.4, height_pair=(topo.LEFT_BROW_MID, topo.LEFT_EYE_LID_MID[0])),
+    Region(topo.JAW, reach=0.3, height_pair=(topo.NOSE_TIP, topo.CHIN)),
+)
+
+
+def _sizes(points: np.ndarray, region: Region, axes: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """(across, down) size of a region on a face."""
+    right, down = axes
+    xy = points[region.points, :2]
+    across = np.ptp(xy @ right)
+    if region.height_pair is None:
+        height = np.ptp(xy @ down)
+    else:
+        a, b = region.height_pair
+        height = abs((points[a, :2] - points[b, :2]) @ down)
+    return np.array([across, height])
+
 
 class Retargeter:
     """Maps driver motion onto the portrait.
 
-    B is the similarity from the driver's reference to the portrait (size, position and head
-    orientation differences). Expression is rotated and scaled by B into the portrait's frame and
-    added to the portrait's own landmarks; head motion is B ∘ pose ∘ B⁻¹, i.e. the driver's
-    motion expressed in the portrait's frame. With a still driver the target is the portrait.
+    B is the similarity from the driver's reference (its neutral face at its reference pose) to
+    the portrait: size, position and head orientation differences. The expression is carried
+    into the portrait's frame by B, then scaled region by region by the portrait's size over
+    the driver's (a wide-mouthed driver moves the portrait's own, smaller mouth less), and added
+    to the portrait's landmarks. Head motion is B ∘ pose ∘ B⁻¹: the driver's motion expressed in
+    the portrait's frame, with its change of size scaled by `follow_distance` (0: the portrait
+    keeps its size when the driver leans in; 1: it follows). With a driver at rest the target
+    is the portrait.
     """
 
-    def __init__(self, portrait_landmarks: np.ndarray):
+    def __init__(self, portrait_landmarks: np.ndarray, follow_distance: float = 0.0):
         self._portrait = portrait_landmarks
-        self._reference_id = -1
-        self._to_portrait = Similarity.identity()
+        self.follow_distance = follow_distance
+        self._rigid = topo.rigid_points(portrait_landmarks)
+        self._axes = topo.face_axes(portrait_landmarks)
+        self._portrait_sizes = np.array([_sizes(portrait_landmarks, r, self._axes) for r in REGIONS])
+        self._weights = _region_weights(portrait_landmarks, self._portrait_sizes[:, 0])
 
     def target(self, motion: Motion) -> np.ndarray:
-        if motion.reference_id != self._reference_id:
-            rigid = topo.rigid_points(self._portrait)
-            self._to_portrait = umeyama(motion.reference[rigid], self._portrait[rigid])
-            self._reference_id = motion.reference_id
-        b = self._to_portrait
-        expressed = self._portrait + b.apply_vectors(motion.expression)
-        head = b.compose(motion.pose).compose(b.inverse())
+        b = umeyama(motion.reference[self._rigid], self._portrait[self._rigid])
+        ratios = self.region_ratios(motion.reference, b)
+        expressed = self._portrait + self._scale_by_region(b.apply_vectors(motion.expression), ratios)
+        self._uncross_lips(expressed)
+        head = b.compose(self._followed(motion)).compose(b.inverse())
         return head.apply(expressed)
+
+    def region_ratios(self, driver_reference: np.ndarray, b: Similarity) -> np.ndarray:
+        """(regions, 2): portrait size over driver size (after B's overall scale), per axis."""
+        driver_axes = topo.face_axes(driver_reference)
+        driver = np.array([_sizes(driver_reference, r, driver_axes) for r in REGIONS]) * b.scale
+        ratio = self._portrait_sizes / np.maximum(driver, 1e-6)
+        return np.clip(ratio, *RATIO_LIMITS)
+
+    def _scale_by_region(self, expression: np.ndarray, ratios: np.ndarray) -> np.ndarray:
+        factor = 1.0 + self._weights @ (ratios - 1.0)  # (478, 2): across, down
+        right, down = self._axes
+        across, along = expression[:, :2] @ right, expression[:, :2] @ down
+        out = expression.copy()
+        out[:, :2] = np.outer(across * factor[:, 0], right) + np.outer(along * factor[:, 1], down)
+        out[:, 2] *= factor.mean(1)
+        return out
+
+    def _uncross_lips(self, target: np.ndarray) -> None:
+        """Lips meet; they never pass through each other. A driver who presses the lips
+        tighter than its neutral would otherwise push the portrait's lips across."""
+        upper, lower = topo.INNER_LIP_UPPER[1:-1], topo.INNER_LIP_LOWER[1:-1]
+        down = self._axes[1]
+        gap = (target[lower, :2] - target[upper, :2]) @ down
+        crossed = gap < 0
+        middle = (target[upper][crossed] + target[lower][crossed]) / 2
+        target[upper[crossed]] = middle
+        target[lower[crossed]] = middle
+
+    def _followed(self, motion: Motion) -> Similarity:
+        """The pose with its scale change reduced to scale ** follow_distance, about the face
+        centre, so the face still moves where the driver's moves."""
+        pose = motion.pose
+        centre = motion.reference[:topo.N_MESH].mean(0)
+        scale = float(pose.scale ** self.follow_distance)
+        moved = pose.apply(centre[None])[0]
+        return Similarity(scale, pose.rotation, moved - scale * pose.rotation @ centre)
+
+
+def _region_weights(landmarks: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """(478, regions): how much each point moves with each region: 1 on the region, falling off
+    with distance from it. Normalised so no point is more than fully in regions."""
+    xy = landmarks[:, :2]
+    weights = np.zeros((len(xy), len(REGIONS)))
+    for k, region in enumerate(REGIONS):
+        nearest = np.linalg.norm(xy[:, None] - xy[region.points][None], axis=2).min(1)
+        weights[:, k] = np.exp(-(nearest / (region.reach * max(widths[k], 1e-6))) ** 2)
+    total = weights.sum(1, keepdims=True)
+    return weights / np.maximum(total, 1.0)

@@ -9,6 +9,7 @@ import numpy as np
 from .animator import PortraitAnimator
 from .framing import Framing
 from .motion import Motion, MotionEstimator, MotionSmoother
+from .mouth import MouthInterior
 from .portrait import Portrait
 from .ramp import smoothstep
 from .retarget import Retargeter
@@ -27,6 +28,8 @@ class Settings:
     expression_smoothing: OneEuroSettings = OneEuroSettings(min_cutoff=8.0, beta=0.5)
     hold_seconds: float = 0.5  # face lost: keep the last motion this long...
     ease_seconds: float = 1.0  # ...then ease to the portrait at rest over this long
+    # 0: the portrait keeps its size when the driver leans in or out; 1: it follows.
+    follow_distance: float = 0.0
 
 
 @dataclass
@@ -53,15 +56,15 @@ class Session:
         self._animator = PortraitAnimator(portrait, self.output_size)
         self.framing: Framing = self._animator.framing
         self._tracker = FaceTracker(video=True)
-        self._estimator = MotionEstimator()
+        self._estimator = MotionEstimator(portrait.landmarks, self._animator.mouth_opening)
         self._smoother = MotionSmoother(settings.pose_smoothing, settings.expression_smoothing)
-        self._retargeter = Retargeter(portrait.landmarks)
+        self._retargeter = Retargeter(portrait.landmarks, settings.follow_distance)
         self._last_time: float | None = None
         self._last_motion: Motion | None = None
         self._last_seen: float | None = None
 
     def recentre(self) -> None:
-        """Take the driver's next frame as the reference pose and expression."""
+        """Take the driver's next face frame as its neutral face and reference pose, at once."""
         self._estimator.recentre()
 
     def process(self, frame: np.ndarray, timestamp: float | None = None) -> FrameResult:
@@ -81,10 +84,14 @@ class Session:
         detection = self._tracker.track(frame)
         if detection.found and self._estimator.needs_reference:
             detection = self._tracker.settle(frame)  # once per reference
+            if detection.found:
+                # Lips apart over visible teeth: a smile, which may be the driver's rest.
+                smiling = MouthInterior(frame, detection.landmarks).uses_real_interior
+                self._estimator.start(detection.landmarks, smiling)
         lap("track")
         motion = None
         if detection.found:
-            motion = self._smoother(self._estimator.measure(detection.landmarks), dt)
+            motion = self._smoother(self._estimator.measure(detection.landmarks, dt), dt)
             self._last_motion, self._last_seen = motion, now
         elif self._last_motion is not None:
             motion = self._held_motion(now)
