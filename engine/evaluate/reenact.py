@@ -13,6 +13,10 @@ from ..session import Settings
 from .common import Table, Temporal, animate, find_landmarks, read_clip
 
 
+# The truth is the driver's own video, leaning in and out included, so the portrait follows
+# the driver's distance here (the app's default keeps the portrait's size).
+SETTINGS = Settings(follow_distance=1.0)
+
 @dataclass
 class SelfReenactment:
     clip: str
@@ -52,7 +56,7 @@ def reenact(name: str, truths: list[np.ndarray], fps: float, settings: Settings 
     """self_reenactment on frames already read."""
     result = SelfReenactment(name, len(truths))
     portrait = portrait_from_image(truths[0], name=f"frame 0 of {name}")
-    rendered = animate(portrait, truths, fps, settings or Settings())
+    rendered = animate(portrait, truths, fps, settings or SETTINGS)
     if outputs is not None:
         outputs.extend(rendered)
     truth_lms, out_lms = find_landmarks(truths), find_landmarks(rendered)
