@@ -28,7 +28,7 @@ def _render(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .portrait import load_portrait
-    from .session import Session
+    from .session import Session, Settings
     from .sinks import check_output_path, open_video_sink
     from .sources import open_source
 
@@ -43,7 +43,8 @@ def _render(args: argparse.Namespace) -> int:
         source = DemoDriver(portrait, loop=False)
     else:
         source = open_source(args.driving)
-    with source, Session(portrait, args.size) as session, \
+    settings = Settings(follow_distance=args.follow_distance)
+    with source, Session(portrait, args.size, settings) as session, \
             open_video_sink(args.out, source.fps, session.output_size, lossless=args.lossless,
                             overwrite=args.overwrite) as sink:
         progress = tqdm(total=source.frame_count, unit="frame", desc="rendering",
@@ -86,6 +87,17 @@ def parse_count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"'{text}' is not a count: write a whole number, "
                                          "1 or more")
     return int(text)
+
+
+def parse_fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not between 0 and 1: write e.g. 0, 0.5 "
+                                         "or 1")
+    return value
 
 
 def _files_or_fixtures(given: list[Path] | None, fixtures: list[Path], example: str
@@ -148,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output size, N or WxH (default: the portrait's own size)")
     render.add_argument("--lossless", action="store_true",
                         help="lossless video (.mp4/.mkv: H.264 RGB, qp 0)")
+    render.add_argument("--follow-distance", type=parse_fraction, default=0.0,
+                        metavar="F", help="how far the portrait follows the driver leaning in and "
+                        "out: 0 keeps its size (default), 1 follows fully")
     render.add_argument("--overwrite", action="store_true", help="replace an existing output")
     render.add_argument("--quiet", action="store_true", help="no progress bar")
     render.set_defaults(run=_render)

@@ -134,6 +134,13 @@ def test_bad_size_is_a_usage_error(tmp_path, portrait_file, driving_file):
     assert "Traceback" not in result.stderr
 
 
+def test_follow_distance_outside_0_to_1_is_a_usage_error(tmp_path, portrait_file, driving_file):
+    result = standin("render", "--portrait", portrait_file, "--driving", driving_file, "--out",
+                     tmp_path / "o.mp4", "--follow-distance", "1.5")
+    assert result.returncode == 2 and "not between 0 and 1" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "o.mp4").exists()
+
+
 def test_bench_prints_stages_and_fps():
     result = standin("bench", "--frames", "20", "--sizes", "256x256")
     assert result.returncode == 0, result.stderr
