@@ -1,13 +1,17 @@
 """Integration on real faces (../shared/fixtures; skipped where absent)."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
+from engine import face_topology as topo
 from engine import metrics
 from engine.evaluate import self_reenactment
-from engine.portrait import load_portrait
-from engine.session import Session
+from engine.evaluate.common import animate, find_landmarks, read_clip
+from engine.geometry import umeyama
+from engine.portrait import Portrait, load_portrait, portrait_from_image
+from engine.session import Session, Settings
 from engine.sources import read_all_frames
 from engine.tracking import FaceTracker
 
@@ -42,9 +46,82 @@ def test_self_reenactment_on_the_six_grid_clips(reenactments):
     assert len(reenactments) == 6
     means = [r.means() for r in reenactments]
     assert all(r.missed == 0 for r in reenactments)
-    assert np.mean([m["face_ssim"] for m in means]) >= 0.89
-    assert np.mean([m["akd"] for m in means]) <= 0.011
+    # The engine slice (a frame-0 reference, no online neutral) scored 0.8950 / 0.0073: the
+    # online neutral must not cost self-reenactment, where frame 0 is the right reference.
+    assert np.mean([m["face_ssim"] for m in means]) >= 0.895
+    assert np.mean([m["akd"] for m in means]) <= 0.008
     # Every clip, too, stays well within reach of the bar (the worst shows teeth the portrait
     # never showed: see the issue notes).
     assert min(m["face_ssim"] for m in means) >= 0.84
     assert max(m["akd"] for m in means) <= 0.0125
+
+
+def _openings(landmarks) -> np.ndarray:
+    return np.array([metrics.mouth_opening(lm) for lm in landmarks])
+
+
+@pytest.mark.parametrize("clip", ["grid_lrwp9a.mpg", "grid_sbwe5n.mpg"])
+@pytest.mark.parametrize("portrait_name", ["biden.jpg", "astronaut.png"])
+def test_a_driver_who_starts_mid_word(clip, portrait_name):
+    """The clip trimmed to start at its widest mouth opening, then played back to its start
+    (so it goes on long enough): from 2 s on, whenever the driver's lips are shut the output's
+    mouth is the portrait's own closed mouth (within 0.02 inter-ocular distance), and it opens
+    with the driver's. Biden's lips are closed in the photo (which is cropped to his head, as a
+    user would); the astronaut's smile shows her teeth, which cannot be warped shut, so her
+    own opening is her rest (PortraitAnimator.mouth_opening)."""
+    frames, fps = read_clip(DRIVING / clip)
+    k = int(np.argmax(_openings(find_landmarks(frames))))
+    driving = frames[k:] + frames[::-1]
+    portrait = _head(load_portrait(PORTRAITS / portrait_name))
+    driver = _openings(find_landmarks(driving))
+    output = _openings(find_landmarks(animate(portrait, driving, fps)))
+    assert driver[0] >= max(0.9 * driver.max(), 0.15)  # it starts mid-word
+    later = np.arange(len(driving)) >= 2 * fps
+    shut = later & (driver <= 0.02)
+    assert shut.sum() >= 10
+    rest = metrics.mouth_opening(portrait.landmarks)
+    assert np.abs(output[shut] - rest).max() <= 0.02
+    # ...and not by staying shut: it follows the driver (a mouth inverted by a reference taken
+    # mid-word, or a still one, scores near 0 or below).
+    assert metrics.pearson(driver[later], output[later]) >= 0.75
+
+
+def _head(portrait: Portrait) -> Portrait:
+    """The portrait cropped to a square about its head (three face widths)."""
+    centre = portrait.landmarks[:topo.N_MESH, :2].mean(0)
+    half = 1.5 * np.ptp(portrait.landmarks[:topo.N_MESH, 0])
+    h, w = portrait.image.shape[:2]
+    x0, y0 = np.maximum(np.round(centre - half).astype(int), 0)
+    x1, y1 = min(round(centre[0] + half), w), min(round(centre[1] + half), h)
+    return portrait_from_image(portrait.image[y0:y1, x0:x1], name=f"head of {portrait.name}")
+
+
+def _zoom(frame: np.ndarray, scale: float) -> np.ndarray:
+    """The frame scaled about its centre, cropped or padded (black) back to its size."""
+    h, w = frame.shape[:2]
+    m = np.array([[scale, 0, (1 - scale) * w / 2], [0, scale, (1 - scale) * h / 2]])
+    return cv2.warpAffine(frame, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+
+
+def _sizes(landmarks) -> np.ndarray:
+    """Each face's size relative to the first (similarity scale over the rigid points)."""
+    rigid = topo.rigid_points(landmarks[0])
+    return np.array([umeyama(landmarks[0][rigid, :2], lm[rigid, :2]).scale for lm in landmarks])
+
+
+@pytest.mark.parametrize("follow", [0.0, 1.0])
+def test_a_driver_who_leans_in_and_out(follow):
+    """The clip zoomed from 0.6 to 1.4 over its length (a driver leaning in): with follow
+    distance 0 the output face keeps its size (within 5%); with 1 it grows as the driver's."""
+    frames, fps = read_clip(DRIVING / "grid_lrwp9a.mpg")
+    leaning = [_zoom(f, s) for f, s in zip(frames, np.linspace(0.6, 1.4, len(frames)))]
+    driver = find_landmarks(leaning)
+    output = find_landmarks(animate(load_portrait(PORTRAITS / "astronaut.png"), leaning, fps,
+                                    Settings(follow_distance=follow)))
+    assert all(lm is not None for lm in driver + output)
+    driver_sizes, output_sizes = _sizes(driver), _sizes(output)
+    assert driver_sizes[-1] > 2.0  # the driver's face really grew
+    if follow == 0.0:
+        assert output_sizes.max() / output_sizes.min() - 1 <= 0.05
+    else:
+        assert output_sizes[-1] / driver_sizes[-1] == pytest.approx(1.0, abs=0.1)

@@ -1,0 +1,113 @@
+"""Online scale transformation (DESIGN §4.3) on landmark sequences made from the astronaut's own
+face: stretch invariance, a start mid-word, leaning in and out, re-centre. These run
+everywhere; tests/test_real_faces.py repeats the mid-word and leaning cases on real clips."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine import face_topology as topo
+from engine import metrics
+from engine.demo_driver import DemoDriver
+from engine.expression import open_mouth, turn_head
+from engine.geometry import Stretch, umeyama
+from engine.motion import MotionEstimator
+from engine.retarget import Retargeter
+from engine.session import Session
+
+FPS = 25.0
+
+
+def _speech(landmarks: np.ndarray, seconds: float, start_open: float = 0.0) -> list[np.ndarray]:
+    """Landmarks that talk (the mouth opens and shuts about three times a second, shut for a
+    moment each time) and sway the head; the first frame's mouth is open by `start_open`."""
+    frames = []
+    for i in range(int(seconds * FPS)):
+        t = i / FPS
+        mouth = 0.3 * max(0.0, np.sin(2 * np.pi * 3.0 * t + np.arcsin(start_open / 0.3)))
+        frames.append(turn_head(open_mouth(landmarks, mouth), 4 * np.sin(t), 2 * np.sin(0.7 * t), 0))
+    return frames
+
+
+def _targets(portrait: np.ndarray, driver: list[np.ndarray], follow_distance: float = 0.0):
+    estimator, retargeter = MotionEstimator(portrait), Retargeter(portrait, follow_distance)
+    return [retargeter.target(estimator.measure(lm, 1 / FPS)) for lm in driver]
+
+
+def _stretched(points: np.ndarray, fx: float, fy: float) -> np.ndarray:
+    # The tracker's z is in x's units, so it stretches with x.
+    return points * np.array([fx, fy, fx])
+
+
+def test_stretch_between_gives_one_face_the_others_proportions(astronaut_portrait):
+    face = astronaut_portrait.landmarks
+    wide = _stretched(face, 1.3, 1.0)
+    stretch = Stretch.between(wide, face)
+    assert np.linalg.det(stretch.matrix) == pytest.approx(1.0)
+    assert metrics.procrustes_distance(stretch.apply(wide), face) < 1e-6
+    assert metrics.procrustes_distance(wide, face) > 0.05  # the stretch was real
+
+
+@pytest.mark.parametrize("factor", [(0.75, 1.0), (1.0, 0.75), (1.3, 1.0), (1.0, 1.3)])
+def test_a_stretched_driver_drives_the_portrait_as_the_original(astronaut_portrait, factor):
+    face = astronaut_portrait.landmarks
+    driver = _speech(face, 2.0)
+    original = _targets(face, driver)
+    stretched = _targets(face, [_stretched(lm, *factor) for lm in driver])
+    iod = metrics.interocular(face)
+    distance = max(np.linalg.norm(a[:, :2] - b[:, :2], axis=1).mean() / iod
+                   for a, b in zip(original, stretched))
+    moved = max(np.linalg.norm(a[:, :2] - face[:, :2], axis=1).mean() / iod for a in original)
+    assert moved > 0.02  # the driver really moved the portrait
+    assert distance < 0.002
+
+
+def test_a_driver_who_starts_mid_word_closes_the_portraits_mouth(astronaut_portrait):
+    face = astronaut_portrait.landmarks
+    closed = face.copy()
+    upper, lower = topo.INNER_LIP_UPPER, topo.INNER_LIP_LOWER
+    closed[upper] = closed[lower] = (face[upper] + face[lower]) / 2  # a portrait at rest
+    driver = _speech(closed, 3.0, start_open=0.3)
+    assert metrics.mouth_opening(driver[0]) > 0.25  # it does start mid-word
+    targets = _targets(closed, driver)
+    shut = [i for i, lm in enumerate(driver) if metrics.mouth_opening(lm) < 0.01]
+    later = [i for i in shut if i >= 2 * FPS]
+    assert len(later) >= 3
+    for i in later:
+        assert metrics.mouth_opening(targets[i]) < 0.02, i
+    wide = int(np.argmax([metrics.mouth_opening(lm) for lm in driver[50:]])) + 50
+    assert metrics.mouth_opening(targets[wide]) > 0.2  # and opens it with the driver's
+
+
+def _size(points: np.ndarray, portrait: np.ndarray) -> float:
+    rigid = topo.rigid_points(portrait)
+    return umeyama(portrait[rigid, :2], points[rigid, :2]).scale
+
+
+@pytest.mark.parametrize("follow", [0.0, 1.0])
+def test_follow_distance(astronaut_portrait, follow):
+    face = astronaut_portrait.landmarks
+    centre = face[:topo.N_MESH].mean(0)
+    leaning = [centre + (lm - centre) * s
+               for lm, s in zip(_speech(face, 2.0), np.linspace(0.6, 1.4, int(2 * FPS)))]
+    sizes = np.array([_size(t, face) for t in _targets(face, leaning, follow)])
+    if follow == 0.0:
+        assert np.ptp(sizes) / sizes.mean() <= 0.01
+    else:
+        assert sizes[-1] / sizes[0] == pytest.approx(1.4 / 0.6, rel=0.02)
+
+
+def test_recentre_takes_the_next_frame_as_the_reference(astronaut_portrait):
+    demo = DemoDriver(astronaut_portrait, seconds=1.2, loop=False)
+    frames = [demo.read() for _ in range(30)]
+    rest = None
+    with Session(astronaut_portrait) as session:
+        results = [session.process(f, i / FPS) for i, f in enumerate(frames[:20])]
+        rest = session.framing.to_output(astronaut_portrait.landmarks)
+        iod = metrics.interocular(rest)
+        moved = np.linalg.norm(results[-1].target[:, :2] - rest[:, :2], axis=1).mean() / iod
+        session.recentre()
+        after = session.process(frames[20], 20 / FPS)
+    at_rest = np.linalg.norm(after.target[:, :2] - rest[:, :2], axis=1).mean() / iod
+    assert moved > 0.03  # the demo had turned the head away from the portrait's pose
+    assert at_rest < 0.005
