@@ -34,20 +34,68 @@ def open_mouth(points: np.ndarray, amount: float) -> np.ndarray:
     return out
 
 
+LIDS_MEET = 0.25  # closed lids meet this far up from the lower lid, as real lids do
+
+
 def close_eyes(points: np.ndarray, amount: float) -> np.ndarray:
-    """Bring the upper lids down onto the lower lids (`amount` 1 = closed). The lid slides down
-    as a band with the skin above it, so the lash line is not stretched into a dark smear."""
+    """Bring the upper lids down onto the lower lids (`amount` 1 = shut; negative: wider). The
+    lid slides down as a band with the skin above it, so the lash line is not stretched into a
+    dark smear; the lower lid rises the last bit."""
     out = points.copy()
     for upper, lower, above in ((topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER, topo.RIGHT_EYE_ABOVE),
                                 (topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER, topo.LEFT_EYE_ABOVE)):
-        lid = upper[1:-1]
-        # Close onto a line a quarter of the way up from the lower lid, as real lids do.
-        meet = points[lower[1:-1]] + 0.25 * (points[lid] - points[lower[1:-1]])
+        lid, low = upper[1:-1], lower[1:-1]
+        meet = points[low] + LIDS_MEET * (points[lid] - points[low])
         drop = amount * (meet - points[lid])  # the iris stays; the lid covers it
         out[lid] += drop
+        out[low] += max(amount, 0.0) * (meet - points[low])
         # Seven points per ring above the seven inner lid points: same order, corner to corner.
         for ring, share in zip(above, (0.8, 0.3)):
             out[ring] += share * drop
+    return out
+
+
+def smile(points: np.ndarray, amount: float) -> np.ndarray:
+    """Draw the mouth corners up and out by `amount` (1: a broad smile; negative: a frown),
+    the lips and cheeks beside them less, fading over about half a mouth width."""
+    out = points.copy()
+    right, down, iod = _face_axes(points)
+    corners = points[list(topo.MOUTH_CORNERS), :2]
+    width = np.linalg.norm(corners[1] - corners[0])
+    for corner, outward in zip(corners, (-right, right)):
+        d2 = ((points[:, :2] - corner) ** 2).sum(1) / (0.45 * width) ** 2
+        weight = np.exp(-d2)
+        out[:, :2] += np.outer(weight * amount, 0.12 * width * outward - 0.1 * iod * down)
+    return out
+
+
+def raise_brows(points: np.ndarray, amount: float) -> np.ndarray:
+    """Lift the brows by `amount` × 0.1 inter-ocular distance (negative: lower them), the
+    forehead above and the lid skin below following in part."""
+    out = points.copy()
+    _, down, iod = _face_axes(points)
+    brows = points[topo.BROWS, :2]
+    d2 = (((points[:, None, :2] - brows[None]) ** 2).sum(2) / (0.18 * iod) ** 2).min(1)
+    weight = np.exp(-d2)
+    for upper in (topo.RIGHT_EYE_UPPER, topo.LEFT_EYE_UPPER):
+        weight[upper] = np.minimum(weight[upper], 0.15)  # the lash line barely moves
+    out[:, :2] -= np.outer(weight * amount * 0.1 * iod, down)
+    return out
+
+
+def look(points: np.ndarray, x: float, y: float) -> np.ndarray:
+    """Turn both irises: `x` right / `y` down, in fractions of the half eye width (1: to the
+    edge of what the lids show)."""
+    out = points.copy()
+    for corners, centre in ((topo.RIGHT_EYE_CORNERS, topo.RIGHT_IRIS_CENTER),
+                            (topo.LEFT_EYE_CORNERS, topo.LEFT_IRIS_CENTER)):
+        a, b = points[corners[0], :2], points[corners[1], :2]
+        along = (b - a) if b[0] > a[0] else (a - b)  # image-right along the eye
+        half = np.linalg.norm(along) / 2
+        right = along / max(2 * half, 1e-9)
+        down = np.array([-right[1], right[0]])
+        shift = 0.45 * half * x * right + 0.3 * half * y * down
+        out[centre:centre + 5, :2] += shift
     return out
 
 

@@ -28,13 +28,21 @@ class Motion:
     reference: np.ndarray  # (478, 3) the driver's reference landmarks
     reference_id: int  # changes at each re-centre (the smoother forgets its past)
 
+    def scaled(self, pose_gain: float, expression_gain: float) -> "Motion":
+        """This motion with the head's turn, change of size and travel (about the face centre)
+        times `pose_gain`, and the expression times `expression_gain`: 0 is the reference at
+        rest, 1 this motion, 2 twice as much."""
+        centre = self.reference[:topo.N_MESH].mean(0)
+        rotvec = Rotation.from_matrix(self.pose.rotation).as_rotvec() * pose_gain
+        rotation = Rotation.from_rotvec(rotvec).as_matrix()
+        scale = float(self.pose.scale ** pose_gain)
+        moved = centre + pose_gain * (self.pose.apply(centre[None])[0] - centre)
+        pose = Similarity(scale, rotation, moved - scale * rotation @ centre)
+        return Motion(pose, self.expression * expression_gain, self.reference, self.reference_id)
+
     def blended_to_rest(self, weight: float) -> "Motion":
         """Ease toward no motion: weight 0 keeps this motion, 1 is the reference itself."""
-        keep = 1.0 - weight
-        rotvec = Rotation.from_matrix(self.pose.rotation).as_rotvec() * keep
-        pose = Similarity(float(self.pose.scale ** keep), Rotation.from_rotvec(rotvec).as_matrix(),
-                          self.pose.translation * keep)
-        return Motion(pose, self.expression * keep, self.reference, self.reference_id)
+        return self.scaled(1.0 - weight, 1.0 - weight)
 
 
 class MotionEstimator:

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import face_topology as topo
+from .expression import LIDS_MEET
 from .geometry import Similarity, umeyama
 from .motion import Motion
 
-RATIO_LIMITS = (0.5, 2.0)  # a region's size ratio beyond these is a tracking error, not a face
+RATIO_LIMITS = (0.5, 2.0)
+SHUT_BELOW = 0.2  # lids closer than this share of the portrait's own lid gap are shut  # a region's size ratio beyond these is a tracking error, not a face
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,16 @@ class Retargeter:
         self._portrait_sizes = np.array([_sizes(portrait_landmarks, r, self._axes) for r in REGIONS])
         self._weights = _region_weights(portrait_landmarks, self._portrait_sizes[:, 0])
 
-    def target(self, motion: Motion) -> np.ndarray:
+    def target(self, motion: Motion, offset: np.ndarray | None = None) -> np.ndarray:
+        """Target landmarks in portrait pixels. `offset`: displacements of the portrait's
+        landmarks added to the expression (Edits.expression_offset)."""
         b = umeyama(motion.reference[self._rigid], self._portrait[self._rigid])
         ratios = self.region_ratios(motion.reference, b)
         expressed = self._portrait + self._scale_by_region(b.apply_vectors(motion.expression), ratios)
+        if offset is not None:
+            expressed += offset
         self._uncross_lips(expressed)
+        self._shut_lids(expressed)
         head = b.compose(self._followed(motion)).compose(b.inverse())
         return head.apply(expressed)
 
@@ -103,6 +110,17 @@ class Retargeter:
         middle = (target[upper][crossed] + target[lower][crossed]) / 2
         target[upper[crossed]] = middle
         target[lower[crossed]] = middle
+
+    def _shut_lids(self, target: np.ndarray) -> None:
+        """Lids closed to a sliver are closed: they meet (expression.LIDS_MEET), so no line of
+        iris shows through a blink that the driver's landmarks never quite close."""
+        for upper, lower in ((topo.RIGHT_EYE_UPPER[1:-1], topo.RIGHT_EYE_LOWER[1:-1]),
+                             (topo.LEFT_EYE_UPPER[1:-1], topo.LEFT_EYE_LOWER[1:-1])):
+            gap = (target[lower, :2] - target[upper, :2]) @ self._axes[1]
+            rest = (self._portrait[lower, :2] - self._portrait[upper, :2]) @ self._axes[1]
+            if np.all(gap < SHUT_BELOW * np.maximum(rest, 1e-6)):
+                meet = target[lower] + LIDS_MEET * (target[upper] - target[lower])
+                target[upper] = target[lower] = meet
 
     def _followed(self, motion: Motion) -> Similarity:
         """The pose with its scale change reduced to scale ** follow_distance, about the face

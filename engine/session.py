@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .animator import PortraitAnimator
+from .editing import Edits, MotionEditor
 from .framing import Framing
 from .motion import Motion, MotionEstimator, MotionSmoother
 from .mouth import MouthInterior
@@ -59,6 +60,9 @@ class Session:
         self._estimator = MotionEstimator(portrait.landmarks, self._animator.mouth_opening)
         self._smoother = MotionSmoother(settings.pose_smoothing, settings.expression_smoothing)
         self._retargeter = Retargeter(portrait.landmarks, settings.follow_distance)
+        self.edits = Edits()  # replace it (dataclasses.replace) to edit; the next frame shows it
+        self._editor = MotionEditor()
+        self._offset_for: tuple[Edits, np.ndarray] | None = None
         self._last_time: float | None = None
         self._last_motion: Motion | None = None
         self._last_seen: float | None = None
@@ -96,8 +100,13 @@ class Session:
         elif self._last_motion is not None:
             motion = self._held_motion(now)
         lap("motion")
-        target = (self._retargeter.target(motion) if motion is not None
-                  else self.portrait.landmarks)
+        edits = self.edits
+        offset = self._expression_offset(edits)
+        if motion is None:
+            target = self.portrait.landmarks + offset
+        else:
+            target = self._retargeter.target(self._editor(motion, edits), offset)
+        target = edits.turn(target)
         lap("retarget")
         field_ = self._animator.warp(target)
         lap("warp")
@@ -105,6 +114,12 @@ class Session:
         lap("render")
         times["total"] = sum(times.values())
         return FrameResult(image, detection.found, times, self.framing.to_output(target))
+
+    def _expression_offset(self, edits: Edits) -> np.ndarray:
+        """The expression controls' displacements, computed again only when the edits change."""
+        if self._offset_for is None or self._offset_for[0] != edits:
+            self._offset_for = (edits, edits.expression_offset(self.portrait.landmarks))
+        return self._offset_for[1]
 
     def _held_motion(self, now: float) -> Motion:
         """Face lost: hold the last motion, then ease to the portrait at rest."""
