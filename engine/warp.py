@@ -26,6 +26,14 @@ COARSE_TARGET = 48  # the outside field is smoother still: this many samples on 
 # Distances from the face edge, in face widths: full follow up to the first, none past the second.
 HEAD_FALLOFF = (0.3, 1.0)  # rigid head motion (hair, ears, neck)
 EDGE_FALLOFF = (0.0, 0.12)  # the face edge's own non-rigid motion
+# Closing lids: from this share of the way closed the margins sample lid skin, fully by the
+# second; by this share of the way to the skin above.
+LID_SKIN_FROM = (0.5, 0.95)
+LID_SKIN_SHIFT = 0.3
+# Openings that close to a seam: (ring, upper edge, lower edge).
+SEAMS = ((topo.RIGHT_EYE_RING, topo.RIGHT_EYE_UPPER[1:-1], topo.RIGHT_EYE_LOWER[1:-1]),
+         (topo.LEFT_EYE_RING, topo.LEFT_EYE_UPPER[1:-1], topo.LEFT_EYE_LOWER[1:-1]),
+         (topo.INNER_LIP_RING, topo.INNER_LIP_UPPER[1:-1], topo.INNER_LIP_LOWER[1:-1]))
 
 
 @dataclass(frozen=True)
@@ -119,7 +127,6 @@ class DenseMotion:
         self._base_y = np.ascontiguousarray(base[..., 1], np.float32)
         self._src = portrait.landmarks[:, :2]
         self._rigid = topo.rigid_points(portrait.landmarks)
-        self._src_tri = self._src[portrait.triangles]  # (T, 3, 2)
         self._eye_tris = {label: portrait.triangle_region == label
                           for label in (RIGHT_EYE_INTERIOR, LEFT_EYE_INTERIOR)}
 
@@ -130,19 +137,68 @@ class DenseMotion:
         disp = self._outside_field(t_out)
         grid_xy = (t_out[:, :2] + 0.5) * [self._gw / w, self._gh / h] - 0.5
         tris = self._portrait.triangles
+        src_tri = self._lid_sources(target)[tris]
         raster = rasterize(grid_xy[tris], t_out[tris, 2], self._gw, self._gh)
-        src = (raster.bary[:, :, None] * self._src_tri[raster.triangles]).sum(1)
+        src = self._face_sources(raster, src_tri, t_out, self._grid_out[raster.pixels])
+        disp[raster.pixels] = src - self._grid_base[raster.pixels]
+        full = cv2.resize(disp.reshape(self._gh, self._gw, 2).astype(np.float32), (w, h),
+                          interpolation=cv2.INTER_LINEAR)
+        map_x, map_y = self._base_x + full[..., 0], self._base_y + full[..., 1]
+        cell = w / self._gw
+        for ring, upper, lower in SEAMS:
+            gap = np.linalg.norm(t_out[upper, :2] - t_out[lower, :2], axis=1).min()
+            if gap < 2 * cell:  # a seam the grid cannot resolve
+                self._sharpen(map_x, map_y, ring, t_out, src_tri)
+        return WarpField(map_x, map_y)
+
+    def _face_sources(self, raster: Raster, src_tri: np.ndarray, t_out: np.ndarray,
+                      points_out: np.ndarray) -> np.ndarray:
+        """Portrait positions for rasterised output points (`points_out`, output pixels)."""
+        src = (raster.bary[:, :, None] * src_tri[raster.triangles]).sum(1)
         for label, (corners, iris) in {
                 RIGHT_EYE_INTERIOR: (topo.RIGHT_EYE_CORNERS, topo.RIGHT_IRIS_CENTER),
                 LEFT_EYE_INTERIOR: (topo.LEFT_EYE_CORNERS, topo.LEFT_IRIS_CENTER)}.items():
             in_eye = self._eye_tris[label][raster.triangles]
             if in_eye.any():
-                src[in_eye] = _eye_map(t_out, self._src, corners, iris,
-                                       self._grid_out[raster.pixels[in_eye]])
-        disp[raster.pixels] = src - self._grid_base[raster.pixels]
-        full = cv2.resize(disp.reshape(self._gh, self._gw, 2).astype(np.float32), (w, h),
-                          interpolation=cv2.INTER_LINEAR)
-        return WarpField(self._base_x + full[..., 0], self._base_y + full[..., 1])
+                src[in_eye] = _eye_map(t_out, self._src, corners, iris, points_out[in_eye])
+        return src
+
+    def _sharpen(self, map_x: np.ndarray, map_y: np.ndarray, ring: np.ndarray,
+                 t_out: np.ndarray, src_tri: np.ndarray) -> None:
+        """Rasterise the mesh at full resolution in a box about an eye or the mouth, in place.
+        The upsampled grid map is smooth, and across a closed lid or closed lips it is not:
+        interpolating between samples of the upper and the lower lid lands on the eyeball in
+        between, a line of iris and white along the seam."""
+        h, w = map_x.shape
+        ring_xy = t_out[ring, :2]
+        pad = 0.25 * np.ptp(ring_xy[:, 0])
+        x0, y0 = np.maximum(np.floor(ring_xy.min(0) - pad).astype(int), 0)
+        x1, y1 = np.minimum(np.ceil(ring_xy.max(0) + pad).astype(int), [w - 1, h - 1])
+        if x1 <= x0 or y1 <= y0:
+            return
+        tris = self._portrait.triangles
+        bw = x1 - x0 + 1
+        raster = rasterize(t_out[tris, :2] - [x0, y0], t_out[tris, 2], bw, y1 - y0 + 1)
+        points = np.stack([raster.pixels % bw + x0, raster.pixels // bw + y0], 1)
+        src = self._face_sources(raster, src_tri, t_out, points.astype(np.float64))
+        map_x[points[:, 1], points[:, 0]] = src[:, 0]
+        map_y[points[:, 1], points[:, 0]] = src[:, 1]
+
+    def _lid_sources(self, target: np.ndarray) -> np.ndarray:
+        """Portrait points to sample each landmark's texture from. As an eye closes, its lid
+        margins sample from further out, the upper toward the lid skin above it: the margins
+        of an open eye hold lashes and a rim of eyeball, which squeezed together would show
+        as a dark line flecked with white instead of a closed lid."""
+        src = self._src.copy()
+        for upper, lower, above in (
+                (topo.RIGHT_EYE_UPPER[1:-1], topo.RIGHT_EYE_LOWER[1:-1], topo.RIGHT_EYE_ABOVE[0]),
+                (topo.LEFT_EYE_UPPER[1:-1], topo.LEFT_EYE_LOWER[1:-1], topo.LEFT_EYE_ABOVE[0])):
+            gap = np.linalg.norm(target[upper, :2] - target[lower, :2], axis=1)
+            rest = np.linalg.norm(self._src[upper] - self._src[lower], axis=1)
+            closed = smoothstep(1.0 - gap / np.maximum(rest, 1e-6), *LID_SKIN_FROM)[:, None]
+            src[upper] += closed * LID_SKIN_SHIFT * (self._src[above] - self._src[upper])
+            src[lower] += closed * LID_SKIN_SHIFT * 0.5 * (self._src[lower] - self._src[upper])
+        return src
 
     def _outside_field(self, t_out: np.ndarray) -> np.ndarray:
         """Displacement on the grid outside the face. Hair, ears and neck follow the head's
