@@ -6,6 +6,7 @@ import re
 import sys
 from pathlib import Path
 
+from .editing import CONTROLS, Edits
 from .errors import StandinError
 
 DEMO = "demo"  # --driving value for the generated talking head
@@ -30,7 +31,7 @@ def _render(args: argparse.Namespace) -> int:
     from .portrait import load_portrait
     from .session import Session, Settings
     from .sinks import check_output_path, open_video_sink
-    from .sources import open_source
+    from .sources import DEFAULT_VIDEO_FPS, open_source
 
     check_output_path(args.out, overwrite=args.overwrite)  # fail before any work
     portrait = load_portrait(args.portrait)
@@ -42,11 +43,15 @@ def _render(args: argparse.Namespace) -> int:
 
         source = DemoDriver(portrait, loop=False)
     else:
-        source = open_source(args.driving)
+        # A still driving image renders one second: a posed portrait, not an endless file.
+        source = open_source(args.driving, still_frame_count=round(DEFAULT_VIDEO_FPS))
     settings = Settings(follow_distance=args.follow_distance)
+    edits = Edits(**{c.name: getattr(args, c.name) for c in CONTROLS},
+                  lock_pose=args.lock_pose, lock_expression=args.lock_expression)
     with source, Session(portrait, args.size, settings) as session, \
             open_video_sink(args.out, source.fps, session.output_size, lossless=args.lossless,
                             overwrite=args.overwrite) as sink:
+        session.edits = edits
         progress = tqdm(total=source.frame_count, unit="frame", desc="rendering",
                         disable=args.quiet, file=sys.stderr)
         for i, frame in enumerate(source):
@@ -89,15 +94,17 @@ def parse_count(text: str) -> int:
     return int(text)
 
 
-def parse_fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"'{text}' is not between 0 and 1: write e.g. 0, 0.5 "
-                                         "or 1")
-    return value
+def number_in(low: float, high: float):
+    """An argparse type: a number from `low` to `high`."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number from {low:g} to {high:g}")
+        return value
+    return parse
 
 
 def _files_or_fixtures(given: list[Path] | None, fixtures: list[Path], example: str
@@ -152,17 +159,24 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--portrait", default=None,
                         help="portrait photo (JPEG, PNG, ...; default: the bundled portrait)")
     render.add_argument("--driving", required=True,
-                        help=f"driving video file (or a camera index, a still image, or '{DEMO}' "
-                             "for a generated talking head)")
+                        help=f"driving video file (or a camera index, a still image for one "
+                             f"second, or '{DEMO}' for a generated talking head)")
     render.add_argument("--out", required=True,
                         help="output: .mp4/.mkv (H.264), .avi (FFV1, lossless) or a folder (PNGs)")
     render.add_argument("--size", type=parse_size, default=None,
                         help="output size, N or WxH (default: the portrait's own size)")
     render.add_argument("--lossless", action="store_true",
                         help="lossless video (.mp4/.mkv: H.264 RGB, qp 0)")
-    render.add_argument("--follow-distance", type=parse_fraction, default=0.0,
+    render.add_argument("--follow-distance", type=number_in(0, 1), default=0.0,
                         metavar="F", help="how far the portrait follows the driver leaning in and "
                         "out: 0 keeps its size (default), 1 follows fully")
+    edit = render.add_argument_group("editing (on top of the driver's motion)")
+    for control in CONTROLS:
+        edit.add_argument("--" + control.name.replace("_", "-"),
+                          type=number_in(control.low, control.high), default=getattr(Edits, control.name), metavar="X",
+                          help=f"{control.help}; {control.low:g} to {control.high:g}")
+    edit.add_argument("--lock-pose", action="store_true", help="hold the head still")
+    edit.add_argument("--lock-expression", action="store_true", help="hold the face still")
     render.add_argument("--overwrite", action="store_true", help="replace an existing output")
     render.add_argument("--quiet", action="store_true", help="no progress bar")
     render.set_defaults(run=_render)

@@ -137,8 +137,25 @@ def test_bad_size_is_a_usage_error(tmp_path, portrait_file, driving_file):
 def test_follow_distance_outside_0_to_1_is_a_usage_error(tmp_path, portrait_file, driving_file):
     result = standin("render", "--portrait", portrait_file, "--driving", driving_file, "--out",
                      tmp_path / "o.mp4", "--follow-distance", "1.5")
-    assert result.returncode == 2 and "not between 0 and 1" in result.stderr
+    assert result.returncode == 2 and "not a number from 0 to 1" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "o.mp4").exists()
+
+
+def test_edit_options_reach_the_output(tmp_path, portrait_file, astronaut):
+    still = tmp_path / "still.png"  # a still driving image renders one second
+    cv2.imwrite(str(still), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    outputs = {}
+    for name, extra in (("plain", []), ("edited", ["--yaw", "20", "--smile", "0.8"])):
+        out = tmp_path / f"{name}.avi"
+        result = standin("render", "--portrait", portrait_file, "--driving", still, "--out", out,
+                         *extra)
+        assert result.returncode == 0, result.stderr
+        with av.open(str(out)) as container:
+            frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+        assert len(frames) == 25
+        outputs[name] = frames[-1]
+    assert metrics.psnr(outputs["plain"], astronaut) >= 40  # no edits: the portrait itself
+    assert metrics.psnr(outputs["edited"], astronaut) < 30  # the edits changed it
 
 
 def test_bench_prints_stages_and_fps():
