@@ -40,6 +40,13 @@ RIGHT_EYE_ABOVE = (np.array([247, 30, 29, 27, 28, 56, 190]),
                    np.array([113, 225, 224, 223, 222, 221, 189]))
 LEFT_EYE_ABOVE = (np.array([467, 260, 259, 257, 258, 286, 414]),
                   np.array([342, 445, 444, 443, 442, 441, 413]))
+# The openings that close to a seam, each as (ring, upper edge, lower edge), corners left out
+# of the edges: the lips and both eyes.
+OPENINGS = ((INNER_LIP_RING, INNER_LIP_UPPER[1:-1], INNER_LIP_LOWER[1:-1]),
+            (RIGHT_EYE_RING, RIGHT_EYE_UPPER[1:-1], RIGHT_EYE_LOWER[1:-1]),
+            (LEFT_EYE_RING, LEFT_EYE_UPPER[1:-1], LEFT_EYE_LOWER[1:-1]))
+# The lid margins, what a blink moves.
+LIDS = np.concatenate([edge for _, *edges in OPENINGS[1:] for edge in edges])
 RIGHT_EYE_CORNERS = (33, 133)
 LEFT_EYE_CORNERS = (263, 362)
 RIGHT_EYE_LID_MID = (159, 145)

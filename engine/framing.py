@@ -22,6 +22,14 @@ class Framing:
             out[:, 2:] *= self.scale
         return out
 
+    def to_portrait(self, points: np.ndarray) -> np.ndarray:
+        """Output pixels (x, y[, z]) -> portrait pixels: the inverse of to_output."""
+        out = np.array(points, np.float64, copy=True)
+        out[:, :2] = out[:, :2] / self.scale + self.offset
+        if out.shape[1] > 2:
+            out[:, 2:] /= self.scale
+        return out
+
     def to_portrait_xy(self, xy: np.ndarray) -> np.ndarray:
         return xy / self.scale + self.offset
 

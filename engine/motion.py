@@ -109,17 +109,21 @@ class MotionEstimator:
 
 
 class MotionSmoother:
-    """One-Euro filtering with separate settings for the rigid pose and the expression."""
+    """One-Euro filtering with separate settings for the rigid pose, the expression and the
+    lids (a blink lasts a few frames: filtered like the rest of the face, it would never
+    quite close)."""
 
-    def __init__(self, pose: OneEuroSettings, expression: OneEuroSettings):
+    def __init__(self, pose: OneEuroSettings, expression: OneEuroSettings,
+                 lids: OneEuroSettings | None = None):
         self._pose = OneEuroFilter(pose)
         self._expression = OneEuroFilter(expression)
+        self._lids = OneEuroFilter(lids or expression)
         self._reference_id = -1
 
     def __call__(self, motion: Motion, dt: float) -> Motion:
         if motion.reference_id != self._reference_id:  # new reference: old state means nothing
-            self._pose.reset()
-            self._expression.reset()
+            for f in (self._pose, self._expression, self._lids):
+                f.reset()
             self._reference_id = motion.reference_id
         p = motion.pose
         size = max(_face_size(motion.reference), 1.0)  # translation filtered in face widths
@@ -128,8 +132,9 @@ class MotionSmoother:
         f = self._pose(params, dt)
         pose = Similarity(float(np.exp(f[3])), Rotation.from_rotvec(f[:3]).as_matrix(),
                           f[4:] * size)
-        return Motion(pose, self._expression(motion.expression, dt), motion.reference,
-                      motion.reference_id)
+        expression = self._expression(motion.expression, dt)
+        expression[topo.LIDS] = self._lids(motion.expression[topo.LIDS], dt)
+        return Motion(pose, expression, motion.reference, motion.reference_id)
 
 
 def _face_size(landmarks: np.ndarray) -> float:

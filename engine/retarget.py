@@ -11,7 +11,8 @@ from .geometry import Similarity, umeyama
 from .motion import Motion
 
 RATIO_LIMITS = (0.5, 2.0)
-SHUT_BELOW = 0.2  # lids closer than this share of the portrait's own lid gap are shut  # a region's size ratio beyond these is a tracking error, not a face
+SHUT_BELOW = 0.2  # lids open by less than this share of their rest gap are shut
+MAX_LID_SHARE = 1.6  # wide-eyed surprise, not a tracking error  # a region's size ratio beyond these is a tracking error, not a face
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,11 @@ class Retargeter:
         b = umeyama(motion.reference[self._rigid], self._portrait[self._rigid])
         ratios = self.region_ratios(motion.reference, b)
         expressed = self._portrait + self._scale_by_region(b.apply_vectors(motion.expression), ratios)
+        self._open_lids_as(expressed, motion.reference, motion.reference + motion.expression)
         if offset is not None:
             expressed += offset
-        self._uncross_lips(expressed)
-        self._shut_lids(expressed)
+        for _, upper, lower in topo.OPENINGS:
+            self._uncross(expressed, upper, lower)
         head = b.compose(self._followed(motion)).compose(b.inverse())
         return head.apply(expressed)
 
@@ -100,27 +102,37 @@ class Retargeter:
         out[:, 2] *= factor.mean(1)
         return out
 
-    def _uncross_lips(self, target: np.ndarray) -> None:
-        """Lips meet; they never pass through each other. A driver who presses the lips
-        tighter than its neutral would otherwise push the portrait's lips across."""
-        upper, lower = topo.INNER_LIP_UPPER[1:-1], topo.INNER_LIP_LOWER[1:-1]
-        down = self._axes[1]
-        gap = (target[lower, :2] - target[upper, :2]) @ down
+    def _uncross(self, target: np.ndarray, upper: np.ndarray, lower: np.ndarray) -> None:
+        """Lips meet, and lids; they never pass through each other. A driver who presses the
+        lips tighter than its neutral, or an edit that closes eyes already blinking, would
+        otherwise push them across."""
+        gap = (target[lower, :2] - target[upper, :2]) @ self._axes[1]
         crossed = gap < 0
         middle = (target[upper][crossed] + target[lower][crossed]) / 2
         target[upper[crossed]] = middle
         target[lower[crossed]] = middle
 
-    def _shut_lids(self, target: np.ndarray) -> None:
-        """Lids closed to a sliver are closed: they meet (expression.LIDS_MEET), so no line of
-        iris shows through a blink that the driver's landmarks never quite close."""
-        for upper, lower in ((topo.RIGHT_EYE_UPPER[1:-1], topo.RIGHT_EYE_LOWER[1:-1]),
-                             (topo.LEFT_EYE_UPPER[1:-1], topo.LEFT_EYE_LOWER[1:-1])):
-            gap = (target[lower, :2] - target[upper, :2]) @ self._axes[1]
-            rest = (self._portrait[lower, :2] - self._portrait[upper, :2]) @ self._axes[1]
-            if np.all(gap < SHUT_BELOW * np.maximum(rest, 1e-6)):
+    def _open_lids_as(self, target: np.ndarray, neutral: np.ndarray, driver: np.ndarray) -> None:
+        """Each lid pair as open, as a share of its own rest gap, as the driver's is of its
+        neutral: a blink is a blink on eyes of any size. Lids open by less than SHUT_BELOW of
+        their rest are shut (they meet at expression.LIDS_MEET), so no line of iris shows
+        through a blink that the driver's landmarks never quite close. The pair's midline
+        keeps its motion (lids that move together with the gaze)."""
+        down = self._axes[1]
+        driver_down = topo.face_axes(neutral)[1]
+        for _, upper, lower in topo.OPENINGS[1:]:  # the eyes
+            share = (((driver[lower, :2] - driver[upper, :2]) @ driver_down)
+                     / np.maximum((neutral[lower, :2] - neutral[upper, :2]) @ driver_down, 1e-6))
+            share = np.clip(share, 0.0, MAX_LID_SHARE)
+            if np.median(share) < SHUT_BELOW:
                 meet = target[lower] + LIDS_MEET * (target[upper] - target[lower])
                 target[upper] = target[lower] = meet
+                continue
+            rest = self._portrait[lower, :2] - self._portrait[upper, :2]
+            middle = (target[upper] + target[lower]) / 2
+            half_gap = np.zeros_like(middle)
+            half_gap[:, :2] = share[:, None] * rest / 2
+            target[upper], target[lower] = middle - half_gap, middle + half_gap
 
     def _followed(self, motion: Motion) -> Similarity:
         """The pose with its scale change reduced to scale ** follow_distance, about the face

@@ -27,6 +27,7 @@ class Settings:
     # Rigid pose: the head must not shimmer. Expression: lips and lids must stay crisp.
     pose_smoothing: OneEuroSettings = OneEuroSettings(min_cutoff=4.0, beta=0.5)
     expression_smoothing: OneEuroSettings = OneEuroSettings(min_cutoff=8.0, beta=0.5)
+    lid_smoothing: OneEuroSettings = OneEuroSettings(min_cutoff=20.0, beta=0.5)
     hold_seconds: float = 0.5  # face lost: keep the last motion this long...
     ease_seconds: float = 1.0  # ...then ease to the portrait at rest over this long
     # 0: the portrait keeps its size when the driver leans in or out; 1: it follows.
@@ -58,7 +59,8 @@ class Session:
         self.framing: Framing = self._animator.framing
         self._tracker = FaceTracker(video=True)
         self._estimator = MotionEstimator(portrait.landmarks, self._animator.mouth_opening)
-        self._smoother = MotionSmoother(settings.pose_smoothing, settings.expression_smoothing)
+        self._smoother = MotionSmoother(settings.pose_smoothing, settings.expression_smoothing,
+                                        settings.lid_smoothing)
         self._retargeter = Retargeter(portrait.landmarks, settings.follow_distance)
         self.edits = Edits()  # replace it (dataclasses.replace) to edit; the next frame shows it
         self._editor = MotionEditor()

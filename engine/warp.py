@@ -30,10 +30,6 @@ EDGE_FALLOFF = (0.0, 0.12)  # the face edge's own non-rigid motion
 # second; by this share of the way to the skin above.
 LID_SKIN_FROM = (0.5, 0.95)
 LID_SKIN_SHIFT = 0.3
-# Openings that close to a seam: (ring, upper edge, lower edge).
-SEAMS = ((topo.RIGHT_EYE_RING, topo.RIGHT_EYE_UPPER[1:-1], topo.RIGHT_EYE_LOWER[1:-1]),
-         (topo.LEFT_EYE_RING, topo.LEFT_EYE_UPPER[1:-1], topo.LEFT_EYE_LOWER[1:-1]),
-         (topo.INNER_LIP_RING, topo.INNER_LIP_UPPER[1:-1], topo.INNER_LIP_LOWER[1:-1]))
 
 
 @dataclass(frozen=True)
@@ -145,7 +141,7 @@ class DenseMotion:
                           interpolation=cv2.INTER_LINEAR)
         map_x, map_y = self._base_x + full[..., 0], self._base_y + full[..., 1]
         cell = w / self._gw
-        for ring, upper, lower in SEAMS:
+        for ring, upper, lower in topo.OPENINGS:
             gap = np.linalg.norm(t_out[upper, :2] - t_out[lower, :2], axis=1).min()
             if gap < 2 * cell:  # a seam the grid cannot resolve
                 self._sharpen(map_x, map_y, ring, t_out, src_tri)
@@ -190,9 +186,8 @@ class DenseMotion:
         of an open eye hold lashes and a rim of eyeball, which squeezed together would show
         as a dark line flecked with white instead of a closed lid."""
         src = self._src.copy()
-        for upper, lower, above in (
-                (topo.RIGHT_EYE_UPPER[1:-1], topo.RIGHT_EYE_LOWER[1:-1], topo.RIGHT_EYE_ABOVE[0]),
-                (topo.LEFT_EYE_UPPER[1:-1], topo.LEFT_EYE_LOWER[1:-1], topo.LEFT_EYE_ABOVE[0])):
+        for (_, upper, lower), above in zip(topo.OPENINGS[1:],
+                                            (topo.RIGHT_EYE_ABOVE[0], topo.LEFT_EYE_ABOVE[0])):
             gap = np.linalg.norm(target[upper, :2] - target[lower, :2], axis=1)
             rest = np.linalg.norm(self._src[upper] - self._src[lower], axis=1)
             closed = smoothstep(1.0 - gap / np.maximum(rest, 1e-6), *LID_SKIN_FROM)[:, None]

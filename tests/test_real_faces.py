@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 
 from engine import face_topology as topo
+from engine.animator import PortraitAnimator
 from engine import metrics
 from engine.evaluate import self_reenactment
 from engine.evaluate.common import animate, find_landmarks, read_clip
 from engine.geometry import umeyama
 from engine.portrait import Portrait, load_portrait, portrait_from_image
-from engine.session import Session, Settings
+from engine.session import Session, Settings, default_output_size
 from engine.sources import read_all_frames
 from engine.tracking import FaceTracker
 
@@ -125,3 +126,41 @@ def test_a_driver_who_leans_in_and_out(follow):
         assert output_sizes.max() / output_sizes.min() - 1 <= 0.05
     else:
         assert output_sizes[-1] / driver_sizes[-1] == pytest.approx(1.0, abs=0.1)
+
+
+def _iris_samples(animator: PortraitAnimator, portrait: Portrait, target_out: np.ndarray) -> int:
+    """How many output pixels about the eyes show the portrait's irises (sample inside 0.8 of
+    an iris radius), by the warp's own backward map."""
+    field = animator.warp(animator.framing.to_portrait(target_out))
+    count = 0
+    for centre, ring in ((topo.RIGHT_IRIS_CENTER, topo.RIGHT_EYE_RING),
+                         (topo.LEFT_IRIS_CENTER, topo.LEFT_EYE_RING)):
+        c = portrait.landmarks[centre, :2]
+        radius = np.linalg.norm(portrait.landmarks[centre + 1:centre + 5, :2] - c, axis=1).mean()
+        xy = target_out[ring, :2]
+        pad = 0.3 * np.ptp(xy[:, 0])
+        x0, y0 = np.maximum(np.floor(xy.min(0) - pad).astype(int), 0)
+        x1, y1 = np.ceil(xy.max(0) + pad).astype(int)
+        sx, sy = field.map_x[y0:y1, x0:x1], field.map_y[y0:y1, x0:x1]
+        count += int((np.hypot(sx - c[0], sy - c[1]) < 0.8 * radius).sum())
+    return count
+
+
+@pytest.mark.parametrize("clip", ["grid_lbax4n.mpg", "grid_brbk7n.mpg"])
+@pytest.mark.parametrize("portrait_name", ["astronaut.png", "jianzhu_guo_glasses.jpg"])
+def test_a_blink_closes_the_lids(clip, portrait_name):
+    """At the driver's most closed eye frame (a blink), the output's eyes are shut: eye
+    opening found again <= 0.02 inter-ocular distance, and no output pixel shows the iris."""
+    frames, fps = read_clip(DRIVING / clip)
+    driver = [metrics.eye_opening(lm) for lm in find_landmarks(frames)]
+    k = int(np.argmin(driver))
+    assert driver[k] < 0.3 * np.median(driver)  # a blink
+    portrait = load_portrait(PORTRAITS / portrait_name)
+    size = default_output_size(portrait, 512)
+    with Session(portrait, size) as session:
+        results = [session.process(f, i / fps) for i, f in enumerate(frames[:k + 1])]
+    output = find_landmarks([r.image for r in results])
+    assert metrics.eye_opening(output[k]) <= 0.02
+    animator = PortraitAnimator(portrait, size)
+    assert _iris_samples(animator, portrait, results[0].target) > 20  # open: irises show
+    assert _iris_samples(animator, portrait, results[k].target) == 0
