@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import cv2
 import numpy as np
 import pytest
 
@@ -83,3 +84,34 @@ def test_gains_and_locks(astronaut_portrait):
     # Locked: held (the online neutral still settles a little under it: sub-pixel).
     assert max(distance(t, locked[0]) for t in locked) < 0.002
     assert distance(free, locked[0]) > 0.01  # unlocked: it moves again
+
+
+def _iris_across(landmarks) -> tuple[float, float]:
+    """Mean iris centre of both eyes relative to its eye's corners, in eye widths: (along the
+    eye toward the picture's right, across it downward)."""
+    positions = []
+    for corners, centre in ((topo.RIGHT_EYE_CORNERS, topo.RIGHT_IRIS_CENTER),
+                            (topo.LEFT_EYE_CORNERS, topo.LEFT_IRIS_CENTER)):
+        a, b = sorted((landmarks[corners[0], :2], landmarks[corners[1], :2]), key=lambda p: p[0])
+        width = np.linalg.norm(b - a)
+        along = (b - a) / width
+        offset = landmarks[centre, :2] - (a + b) / 2
+        positions.append([offset @ along / width, offset @ [-along[1], along[0]] / width])
+    return tuple(np.mean(positions, 0))
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_gaze_sweep_moves_the_irises_within_the_eyes(astronaut_portrait, axis):
+    commands = np.linspace(-1, 1, 9)
+    found = []
+    for command in commands:
+        edits = Edits(gaze_x=command) if axis == 0 else Edits(gaze_y=command)
+        landmarks = _found(_render(astronaut_portrait, edits).image)
+        found.append(_iris_across(landmarks)[axis])
+        for ring, centre in ((topo.RIGHT_EYE_RING, topo.RIGHT_IRIS_CENTER),
+                             (topo.LEFT_EYE_RING, topo.LEFT_IRIS_CENTER)):
+            inside = cv2.pointPolygonTest(landmarks[ring, :2].astype(np.float32),
+                                          tuple(float(v) for v in landmarks[centre, :2]), False)
+            assert inside > 0  # the iris centre stays within the eye opening
+    assert metrics.pearson(commands, found) >= 0.9
+    assert np.ptp(found) > 0.04  # and it really moves
