@@ -30,7 +30,13 @@ def l1(a: np.ndarray, b: np.ndarray) -> float:
 def face_box(landmarks: np.ndarray, shape: tuple[int, ...], margin: float = 0.0
              ) -> tuple[slice, slice]:
     """Bounding box of the face landmarks, grown by `margin` of its size, clipped to the image."""
-    lo, hi = landmarks[:468, :2].min(0), landmarks[:468, :2].max(0)
+    return points_box(landmarks[:topo.N_MESH], shape, margin)
+
+
+def points_box(points: np.ndarray, shape: tuple[int, ...], margin: float = 0.0
+               ) -> tuple[slice, slice]:
+    """Bounding box of `points`, grown by `margin` of its size, clipped to the image."""
+    lo, hi = points[:, :2].min(0), points[:, :2].max(0)
     pad = (hi - lo) * margin
     x0, y0 = np.maximum(np.floor(lo - pad).astype(int), 0)
     x1, y1 = np.minimum(np.ceil(hi + pad).astype(int), [shape[1], shape[0]])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import face_topology as topo
 from .. import metrics
 from ..portrait import portrait_from_image
 from ..session import Settings
@@ -28,10 +29,13 @@ class SelfReenactment:
     face_ssim: list[float] = field(default_factory=list)
     face_l1: list[float] = field(default_factory=list)
     akd: list[float] = field(default_factory=list)
+    # L1 in the truth's inner-lip box (grown by a fifth), on frames whose mouth is open wider
+    # than frame 0's: where the portrait never showed what the output must.
+    mouth_l1: list[float] = field(default_factory=list)
     missed: int = 0  # frames where a face was not found on the output or the truth
     temporal: Temporal | None = None  # output vs truth, all frames
 
-    COLUMNS = ("psnr", "ssim", "l1", "face_psnr", "face_ssim", "face_l1", "akd")
+    COLUMNS = ("psnr", "ssim", "l1", "face_psnr", "face_ssim", "face_l1", "akd", "mouth_l1")
 
     def means(self) -> dict[str, float]:
         return {c: float(np.mean(getattr(self, c))) if getattr(self, c) else float("nan")
@@ -61,6 +65,8 @@ def reenact(name: str, truths: list[np.ndarray], fps: float, settings: Settings 
         outputs.extend(rendered)
     truth_lms, out_lms = find_landmarks(truths), find_landmarks(rendered)
     result.temporal = Temporal.measure(out_lms, truth_lms)
+    rest_opening = (metrics.mouth_opening(truth_lms[0]) if truth_lms[0] is not None
+                    else float("inf"))
     frames = zip(rendered, truths, out_lms, truth_lms)
     next(frames)  # frame 0 is the portrait itself
     for out, truth, out_lm, truth_lm in frames:
@@ -75,6 +81,9 @@ def reenact(name: str, truths: list[np.ndarray], fps: float, settings: Settings 
         result.face_ssim.append(metrics.ssim(out[box], truth[box]))
         result.face_l1.append(metrics.l1(out[box], truth[box]))
         result.akd.append(metrics.akd(out_lm, truth_lm))
+        if metrics.mouth_opening(truth_lm) > rest_opening:
+            mouth = metrics.points_box(truth_lm[topo.INNER_LIP_RING], truth.shape, margin=0.2)
+            result.mouth_l1.append(metrics.l1(out[mouth], truth[mouth]))
     return result
 
 
@@ -96,5 +105,5 @@ def print_self_reenactment(clips: list[Path], save: Path | None = None,
             for i in range(0, len(outputs), 15):
                 write_image(save / f"{Path(clip).stem}_{i:03d}.png",
                             np.hstack([truths[i], outputs[i]]))
-    table.summarise("mean", missed=sum)
+    table.summarise("mean", missed=sum, mouth_l1=np.nanmean)
     return results
