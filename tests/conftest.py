@@ -28,3 +28,26 @@ def astronaut_portrait(astronaut):
     from engine.portrait import portrait_from_image
 
     return portrait_from_image(astronaut, "astronaut")
+
+
+def outside_head_and_neck(image: np.ndarray, face_landmarks: np.ndarray) -> np.ndarray:
+    """Boolean mask of what is neither head nor neck: the person (mediapipe selfie
+    segmentation) above a line 0.35 face heights below the chin, grown by 4 px, is head and
+    neck; the rest is body and background."""
+    import cv2
+    import mediapipe as mp
+
+    from engine import face_topology as topo
+
+    with mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0) as segmenter:
+        person = segmenter.process(np.ascontiguousarray(image)).segmentation_mask > 0.5
+    oval = face_landmarks[topo.FACE_OVAL, :2]
+    rows = np.arange(image.shape[0])[:, None]
+    head = person & (rows < oval[:, 1].max() + 0.35 * np.ptp(oval[:, 1]))
+    return cv2.dilate(head.astype(np.uint8), np.ones((9, 9), np.uint8)) == 0
+
+
+def mean_change_outside(frames: list[np.ndarray], outside: np.ndarray) -> list[float]:
+    """Mean absolute grey-level change from each frame to the next, over the `outside` pixels."""
+    return [float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean(2)[outside].mean())
+            for a, b in zip(frames, frames[1:])]

@@ -16,7 +16,8 @@ from engine.session import Session, Settings, default_output_size
 from engine.sources import read_all_frames
 from engine.tracking import FaceTracker
 
-from .conftest import DRIVING, GRID_CLIPS, PORTRAITS, needs_fixtures
+from .conftest import (DRIVING, GRID_CLIPS, PORTRAITS, mean_change_outside, needs_fixtures,
+                       outside_head_and_neck)
 
 pytestmark = needs_fixtures
 
@@ -164,3 +165,17 @@ def test_a_blink_closes_the_lids(clip, portrait_name):
     animator = PortraitAnimator(portrait, size)
     assert _iris_samples(animator, portrait, results[0].target) > 20  # open: irises show
     assert _iris_samples(animator, portrait, results[k].target) == 0
+
+
+@pytest.mark.parametrize("portrait_name", ["astronaut.png", "obama.jpg", "jianzhu_guo_glasses.jpg"])
+def test_background_and_body_stay_still(portrait_name):
+    """The GRID speaker who moves the most (swiz3n) drives each portrait: outside the head and
+    neck, the output changes by at most 1 grey level (mean) from frame to frame."""
+    frames, fps = read_clip(DRIVING / "grid_swiz3n.mpg")
+    portrait = load_portrait(PORTRAITS / portrait_name)
+    outputs = animate(portrait, frames, fps)
+    with Session(portrait, default_output_size(portrait, 512)) as session:
+        rest = session.framing.to_output(portrait.landmarks)
+    outside = outside_head_and_neck(outputs[0], rest)
+    assert outside.mean() > 0.3
+    assert max(mean_change_outside(outputs, outside)) <= 1.0

@@ -5,6 +5,8 @@ from engine import metrics
 from engine.demo_driver import DemoDriver
 from engine.session import Session
 
+from .conftest import mean_change_outside, outside_head_and_neck
+
 
 def test_still_driver_returns_the_portrait(astronaut_portrait):
     # The driver is the portrait itself, not moving: the output must be the portrait.
@@ -42,3 +44,15 @@ def test_stage_timings_are_reported(astronaut_portrait):
     assert result.image.shape == (256, 256, 3)
     assert set(result.timings_ms) == {"track", "motion", "retarget", "warp", "render", "total"}
     assert all(v >= 0 for v in result.timings_ms.values())
+
+
+def test_background_and_body_stay_still_while_the_head_moves(astronaut_portrait):
+    demo = DemoDriver(astronaut_portrait, seconds=2.0, loop=False)
+    with Session(astronaut_portrait) as session:
+        outputs = [session.process(demo.read(), i / 25).image for i in range(50)]
+        rest = session.framing.to_output(astronaut_portrait.landmarks)
+    outside = outside_head_and_neck(outputs[0], rest)
+    assert outside.mean() > 0.3  # most of the picture is body and background
+    inside_motion = [metrics.l1(a, b) for a, b in zip(outputs, outputs[1:])]
+    assert max(inside_motion) > 0.002  # the head does move
+    assert max(mean_change_outside(outputs, outside)) <= 1.0  # grey levels
