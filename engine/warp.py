@@ -83,6 +83,12 @@ def rasterize(tri_xy: np.ndarray, tri_z: np.ndarray, width: int, height: int) ->
     return Raster(pixel[first], tri[first], bary[first])
 
 
+def _signed_areas(tri_xy: np.ndarray) -> np.ndarray:
+    """Twice the signed area of each triangle (T, 3, 2): its sign is its winding."""
+    a, b, c = tri_xy[:, 0], tri_xy[:, 1], tri_xy[:, 2]
+    return (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+
+
 def _cell_centres(n_cells: int, n_pixels: int) -> np.ndarray:
     """Output-pixel positions of a grid's cells, as cv2.resize (INTER_LINEAR) assumes them."""
     return (np.arange(n_cells) + 0.5) * n_pixels / n_cells - 0.5
@@ -125,16 +131,18 @@ class DenseMotion:
         self._rigid = topo.rigid_points(portrait.landmarks)
         self._eye_tris = {label: portrait.triangle_region == label
                           for label in (RIGHT_EYE_INTERIOR, LEFT_EYE_INTERIOR)}
+        self._facing = np.sign(_signed_areas(self._src[portrait.triangles]))
 
     def __call__(self, target: np.ndarray) -> WarpField:
         """`target`: (478, 3) target landmarks in portrait pixels."""
         w, h = self._framing.output_size
         t_out = self._framing.to_output(target)
         disp = self._outside_field(t_out)
-        grid_xy = (t_out[:, :2] + 0.5) * [self._gw / w, self._gh / h] - 0.5
+        grid_xy = self._to_grid(t_out)
         tris = self._portrait.triangles
         src_tri = self._lid_sources(target)[tris]
-        raster = rasterize(grid_xy[tris], t_out[tris, 2], self._gw, self._gh)
+        front = self._front_facing(t_out)
+        raster = self._rasterize(grid_xy, t_out, front, self._gw, self._gh)
         src = self._face_sources(raster, src_tri, t_out, self._grid_out[raster.pixels])
         disp[raster.pixels] = src - self._grid_base[raster.pixels]
         full = cv2.resize(disp.reshape(self._gh, self._gw, 2).astype(np.float32), (w, h),
@@ -144,7 +152,7 @@ class DenseMotion:
         for ring, upper, lower in topo.OPENINGS:
             gap = np.linalg.norm(t_out[upper, :2] - t_out[lower, :2], axis=1).min()
             if gap < 2 * cell:  # a seam the grid cannot resolve
-                self._sharpen(map_x, map_y, ring, t_out, src_tri)
+                self._sharpen(map_x, map_y, ring, t_out, src_tri, front)
         return WarpField(map_x, map_y)
 
     def _face_sources(self, raster: Raster, src_tri: np.ndarray, t_out: np.ndarray,
@@ -159,8 +167,36 @@ class DenseMotion:
                 src[in_eye] = _eye_map(t_out, self._src, corners, iris, points_out[in_eye])
         return src
 
+    def drawn_triangles(self, target: np.ndarray) -> np.ndarray:
+        """Indices of the mesh triangles that show in the output for `target` (portrait
+        pixels): those that win at least one grid pixel."""
+        t_out = self._framing.to_output(target)
+        raster = self._rasterize(self._to_grid(t_out), t_out, self._front_facing(t_out),
+                                 self._gw, self._gh)
+        return np.unique(raster.triangles)
+
+    def _to_grid(self, t_out: np.ndarray) -> np.ndarray:
+        """Output pixel positions (of landmarks) in grid cells."""
+        w, h = self._framing.output_size
+        return (t_out[:, :2] + 0.5) * [self._gw / w, self._gh / h] - 0.5
+
+    def _front_facing(self, t_out: np.ndarray) -> np.ndarray:
+        """Indices of the triangles that face the viewer: wound as in the portrait. A turned
+        head shows the back of some (the far side of the nose, the far cheek); drawn, they
+        would fold the texture over."""
+        areas = _signed_areas(t_out[self._portrait.triangles, :2])
+        return np.flatnonzero((np.sign(areas) == self._facing) | (self._facing == 0))
+
+    def _rasterize(self, xy: np.ndarray, t_out: np.ndarray, front: np.ndarray, width: int,
+                   height: int) -> Raster:
+        """The front-facing triangles at `xy` (per landmark) rasterised; triangle indices are
+        the mesh's own."""
+        tris = self._portrait.triangles[front]
+        raster = rasterize(xy[tris], t_out[tris, 2], width, height)
+        return Raster(raster.pixels, front[raster.triangles], raster.bary)
+
     def _sharpen(self, map_x: np.ndarray, map_y: np.ndarray, ring: np.ndarray,
-                 t_out: np.ndarray, src_tri: np.ndarray) -> None:
+                 t_out: np.ndarray, src_tri: np.ndarray, front: np.ndarray) -> None:
         """Rasterise the mesh at full resolution in a box about an eye or the mouth, in place.
         The upsampled grid map is smooth, and across a closed lid or closed lips it is not:
         interpolating between samples of the upper and the lower lid lands on the eyeball in
@@ -172,9 +208,8 @@ class DenseMotion:
         x1, y1 = np.minimum(np.ceil(ring_xy.max(0) + pad).astype(int), [w - 1, h - 1])
         if x1 <= x0 or y1 <= y0:
             return
-        tris = self._portrait.triangles
         bw = x1 - x0 + 1
-        raster = rasterize(t_out[tris, :2] - [x0, y0], t_out[tris, 2], bw, y1 - y0 + 1)
+        raster = self._rasterize(t_out[:, :2] - [x0, y0], t_out, front, bw, y1 - y0 + 1)
         points = np.stack([raster.pixels % bw + x0, raster.pixels // bw + y0], 1)
         src = self._face_sources(raster, src_tri, t_out, points.astype(np.float64))
         map_x[points[:, 1], points[:, 0]] = src[:, 0]

@@ -14,6 +14,7 @@ from engine.demo_driver import DemoDriver
 from engine.editing import Edits
 from engine.session import Session
 from engine.tracking import FaceTracker
+from engine.warp import DenseMotion
 
 
 def _render(portrait, edits: Edits, driver=None):
@@ -115,3 +116,24 @@ def test_gaze_sweep_moves_the_irises_within_the_eyes(astronaut_portrait, axis):
             assert inside > 0  # the iris centre stays within the eye opening
     assert metrics.pearson(commands, found) >= 0.9
     assert np.ptp(found) > 0.04  # and it really moves
+
+
+@pytest.mark.parametrize("yaw", [-30, -20, -10, 10, 20, 30])
+def test_turned_heads_draw_no_folded_triangle(astronaut_portrait, yaw):
+    """Every triangle that shows in the output keeps the winding it has in the portrait: the
+    back of the nose and the far cheek are hidden, never drawn folded over."""
+    result = _render(astronaut_portrait, Edits(yaw=yaw))
+    with Session(astronaut_portrait, (384, 384)) as session:
+        framing = session.framing
+    dense = DenseMotion(astronaut_portrait, framing)
+    drawn = dense.drawn_triangles(framing.to_portrait(result.target))
+    triangles = astronaut_portrait.triangles[drawn]
+
+    def winding(points):
+        a, b, c = (points[triangles[:, i], :2] for i in range(3))
+        return np.sign((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1])
+                       - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]))
+
+    turned = framing.to_portrait(result.target)
+    assert len(drawn) > 300
+    assert np.all(winding(turned) == winding(astronaut_portrait.landmarks))
