@@ -63,6 +63,10 @@ class Stretch:
     centre: np.ndarray  # (2,)
 
     @staticmethod
+    def identity() -> "Stretch":
+        return Stretch(np.eye(2), np.zeros(2))
+
+    @staticmethod
     def between(src: np.ndarray, dst: np.ndarray, limit: float = 1.5) -> "Stretch":
         """The stretch that gives `src` points (n, >=2) the proportions of `dst` points, each
         axis changed by at most `limit` (beyond it the fit has found a tracking error)."""

@@ -84,7 +84,7 @@ class MotionEstimator:
         """Take these landmarks as the anchor. `smiling`: the lips are apart over the teeth, so
         the open mouth may be the driver's rest (NeutralEstimator)."""
         self._rigid = topo.rigid_points(landmarks)
-        self._stretch = (Stretch(np.eye(2), np.zeros(2)) if self._portrait is None else
+        self._stretch = (Stretch.identity() if self._portrait is None else
                          Stretch.between(landmarks[self._rigid], self._portrait[self._rigid]))
         landmarks = self._stretch.apply(landmarks)
         self._anchor = landmarks

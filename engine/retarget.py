@@ -10,9 +10,9 @@ from .expression import LIDS_MEET
 from .geometry import Similarity, umeyama
 from .motion import Motion
 
-RATIO_LIMITS = (0.5, 2.0)
+RATIO_LIMITS = (0.5, 2.0)  # a region's size ratio beyond these is a tracking error, not a face
 SHUT_BELOW = 0.2  # lids open by less than this share of their rest gap are shut
-MAX_LID_SHARE = 1.6  # wide-eyed surprise, not a tracking error  # a region's size ratio beyond these is a tracking error, not a face
+MAX_LID_SHARE = 1.6  # wide-eyed surprise; beyond it, a tracking error
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,8 @@ class Retargeter:
     the portrait: size, position and head orientation differences. The expression is carried
     into the portrait's frame by B, then scaled region by region by the portrait's size over
     the driver's (a wide-mouthed driver moves the portrait's own, smaller mouth less), and added
-    to the portrait's landmarks. Head motion is B ∘ pose ∘ B⁻¹: the driver's motion expressed in
+    to the portrait's landmarks; the lids open by the driver's share of its own lid gap, and
+    lips and lids never cross. Head motion is B ∘ pose ∘ B⁻¹: the driver's motion expressed in
     the portrait's frame, with its change of size scaled by `follow_distance` (0: the portrait
     keeps its size when the driver leans in; 1: it follows). With a driver at rest the target
     is the portrait.
