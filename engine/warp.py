@@ -17,6 +17,7 @@ import numpy as np
 from . import face_topology as topo
 from .framing import Framing
 from .geometry import umeyama
+from .head_shell import HeadShell
 from .mesh import LEFT_EYE_INTERIOR, RIGHT_EYE_INTERIOR
 from .portrait import Portrait
 from .ramp import smoothstep
@@ -26,6 +27,7 @@ COARSE_TARGET = 48  # the outside field is smoother still: this many samples on 
 # Distances from the face edge, in face widths: full follow up to the first, none past the second.
 HEAD_FALLOFF = (0.3, 1.0)  # rigid head motion (hair, ears, neck)
 EDGE_FALLOFF = (0.0, 0.12)  # the face edge's own non-rigid motion
+SHELL_FROM_DEG = (3.0, 10.0)  # out-of-plane turn over which the head shell takes over
 # Closing lids: from this share of the way closed the margins sample lid skin, fully by the
 # second; by this share of the way to the skin above.
 LID_SKIN_FROM = (0.5, 0.95)
@@ -132,6 +134,7 @@ class DenseMotion:
         self._eye_tris = {label: portrait.triangle_region == label
                           for label in (RIGHT_EYE_INTERIOR, LEFT_EYE_INTERIOR)}
         self._facing = np.sign(_signed_areas(self._src[portrait.triangles]))
+        self._shell = HeadShell(portrait.landmarks)
 
     def __call__(self, target: np.ndarray) -> WarpField:
         """`target`: (478, 3) target landmarks in portrait pixels."""
@@ -236,6 +239,7 @@ class DenseMotion:
         motion (a dropping jaw) is spread only over a narrow band, so the neck and hair beside
         the jaw do not stretch with every word."""
         rigid = umeyama(t_out[self._rigid, :2], self._src[self._rigid])
+        head = umeyama(t_out[self._rigid], self._portrait.landmarks[self._rigid])
         oval_out = t_out[topo.FACE_OVAL, :2]
         residual = self._src[topo.FACE_OVAL] - rigid.apply(oval_out)
         d2 = ((self._coarse_out[:, None, 0] - oval_out[None, :, 0]) ** 2
@@ -244,9 +248,15 @@ class DenseMotion:
         weights *= weights
         spread = weights @ residual / weights.sum(1, keepdims=True)
         r = np.sqrt(d2.min(1)) / max(np.ptp(oval_out[:, 0]), 1.0)  # in face widths
-        follow = (rigid.apply(self._coarse_out) - self._framing.to_portrait_xy(self._coarse_out))
-        field = (follow * (1 - smoothstep(r, *HEAD_FALLOFF))[:, None]
-                 + spread * (1 - smoothstep(r, *EDGE_FALLOFF))[:, None])
+        base = self._framing.to_portrait_xy(self._coarse_out)
+        on_shell, owned = self._shell.sample(head, self._coarse_out)
+        flat = (rigid.apply(self._coarse_out) - base) * (1 - smoothstep(r, *HEAD_FALLOFF))[:, None]
+        # Turned out of the picture plane, the head needs the shell; nearly frontal, the flat
+        # similarity is as right and steadier (it does not lean on the landmarks' noisy depth).
+        turn = np.degrees(np.arccos(np.clip(head.rotation[2, 2], -1.0, 1.0)))
+        shell = smoothstep(turn, *SHELL_FROM_DEG)
+        follow = shell * (on_shell - base) * owned[:, None] + (1 - shell) * flat
+        field = follow + spread * (1 - smoothstep(r, *EDGE_FALLOFF))[:, None]
         coarse = field.reshape(self._ch, self._cw, 2).astype(np.float32)
         grid = cv2.resize(coarse, (self._gw, self._gh), interpolation=cv2.INTER_LINEAR)
         return grid.reshape(-1, 2).astype(np.float64)
