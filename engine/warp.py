@@ -234,10 +234,11 @@ class DenseMotion:
         return src
 
     def _outside_field(self, t_out: np.ndarray) -> np.ndarray:
-        """Displacement on the grid outside the face. Hair, ears and neck follow the head's
-        rigid motion, fading out with distance from the face; the face edge's own non-rigid
-        motion (a dropping jaw) is spread only over a narrow band, so the neck and hair beside
-        the jaw do not stretch with every word."""
+        """Displacement on the grid outside the face. Hair, ears and neck follow the head:
+        nearly frontal, by its flat similarity, fading out with distance from the face; turned
+        out of the picture plane, on the head shell (head_shell.py), which gives them parallax.
+        The face edge's own non-rigid motion (a dropping jaw) is spread only over a narrow
+        band, so the neck and hair beside the jaw do not stretch with every word."""
         rigid = umeyama(t_out[self._rigid, :2], self._src[self._rigid])
         head = umeyama(t_out[self._rigid], self._portrait.landmarks[self._rigid])
         oval_out = t_out[topo.FACE_OVAL, :2]
@@ -249,13 +250,14 @@ class DenseMotion:
         spread = weights @ residual / weights.sum(1, keepdims=True)
         r = np.sqrt(d2.min(1)) / max(np.ptp(oval_out[:, 0]), 1.0)  # in face widths
         base = self._framing.to_portrait_xy(self._coarse_out)
-        on_shell, owned = self._shell.sample(head, self._coarse_out)
-        flat = (rigid.apply(self._coarse_out) - base) * (1 - smoothstep(r, *HEAD_FALLOFF))[:, None]
-        # Turned out of the picture plane, the head needs the shell; nearly frontal, the flat
-        # similarity is as right and steadier (it does not lean on the landmarks' noisy depth).
+        follow = (rigid.apply(self._coarse_out) - base) * (1 - smoothstep(r, *HEAD_FALLOFF))[:, None]
+        # Nearly frontal, the flat similarity is as right as the shell and steadier: it does
+        # not lean on the landmarks' noisy depth.
         turn = np.degrees(np.arccos(np.clip(head.rotation[2, 2], -1.0, 1.0)))
-        shell = smoothstep(turn, *SHELL_FROM_DEG)
-        follow = shell * (on_shell - base) * owned[:, None] + (1 - shell) * flat
+        shell = float(smoothstep(turn, *SHELL_FROM_DEG))
+        if shell > 0:
+            on_shell, owned = self._shell.sample(head, self._coarse_out)
+            follow = shell * (on_shell - base) * owned[:, None] + (1 - shell) * follow
         field = follow + spread * (1 - smoothstep(r, *EDGE_FALLOFF))[:, None]
         coarse = field.reshape(self._ch, self._cw, 2).astype(np.float32)
         grid = cv2.resize(coarse, (self._gw, self._gh), interpolation=cv2.INTER_LINEAR)
