@@ -10,10 +10,7 @@ from . import face_topology as topo
 
 def _face_axes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """(right, down) unit vectors in the image plane and the outer-eye-corner distance."""
-    across = points[topo.LEFT_EYE_CORNERS[0], :2] - points[topo.RIGHT_EYE_CORNERS[0], :2]
-    iod = float(np.linalg.norm(across))
-    right = across / max(iod, 1e-9)
-    return right, np.array([-right[1], right[0]]), iod
+    return (*topo.face_axes(points), topo.interocular(points))
 
 
 def open_mouth(points: np.ndarray, amount: float) -> np.ndarray:

@@ -80,6 +80,21 @@ def lower_face(landmarks: np.ndarray) -> np.ndarray:
     return height > 0
 
 
+def interocular(landmarks: np.ndarray) -> float:
+    """Distance between the outer eye corners, in pixels (the usual normalisation, as in 300-W)."""
+    return float(np.linalg.norm(landmarks[RIGHT_EYE_CORNERS[0], :2]
+                                - landmarks[LEFT_EYE_CORNERS[0], :2]))
+
+
+def part(points: np.ndarray, upper: np.ndarray, lower: np.ndarray,
+         half_gap: np.ndarray | float = 0.0) -> None:
+    """Set each (upper, lower) edge pair about its own midline, `half_gap` (per pair, 3-D)
+    from it each way: lower = middle + half_gap, upper = middle - half_gap. In place; 0 closes
+    them."""
+    middle = (points[upper] + points[lower]) / 2
+    points[upper], points[lower] = middle - half_gap, middle + half_gap
+
+
 def mouth_opening_ratio(points: np.ndarray) -> float:
     """Inner-lip gap over mouth width: how open the mouth is, whatever the face's size."""
     gap = np.linalg.norm(points[MOUTH_INNER_MID[0], :2] - points[MOUTH_INNER_MID[1], :2])

@@ -23,8 +23,7 @@ class HeadShell:
     def __init__(self, landmarks: np.ndarray):
         mesh = landmarks[:topo.N_MESH]
         width, height = np.ptp(mesh[:, 0]), np.ptp(mesh[:, 1])
-        iod = float(np.linalg.norm(landmarks[topo.RIGHT_EYE_CORNERS[0], :2]
-                                   - landmarks[topo.LEFT_EYE_CORNERS[0], :2]))
+        iod = topo.interocular(landmarks)
         centre = mesh.mean(0)
         self.centre = centre + [0.0, -RAISE * height, DEPTH * iod]
         self.axes = np.array([AXES[0] * width, AXES[1] * height, AXES[2] * iod])

@@ -7,6 +7,7 @@ import numpy as np
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from . import face_topology as topo
+from .face_topology import interocular  # noqa: F401  (a measure too: the usual normalisation)
 from .geometry import rotation_to_euler_deg, umeyama
 
 
@@ -41,12 +42,6 @@ def points_box(points: np.ndarray, shape: tuple[int, ...], margin: float = 0.0
     x0, y0 = np.maximum(np.floor(lo - pad).astype(int), 0)
     x1, y1 = np.minimum(np.ceil(hi + pad).astype(int), [shape[1], shape[0]])
     return slice(y0, y1), slice(x0, x1)
-
-
-def interocular(landmarks: np.ndarray) -> float:
-    """Distance between the outer eye corners, in pixels (the usual normalisation, as in 300-W)."""
-    return float(np.linalg.norm(landmarks[topo.RIGHT_EYE_CORNERS[0], :2]
-                                - landmarks[topo.LEFT_EYE_CORNERS[0], :2]))
 
 
 def akd(found: np.ndarray, truth: np.ndarray) -> float:

@@ -32,6 +32,8 @@ class Motion:
         """This motion with the head's turn, change of size and travel (about the face centre)
         times `pose_gain`, and the expression times `expression_gain`: 0 is the reference at
         rest, 1 this motion, 2 twice as much."""
+        if pose_gain == expression_gain == 1.0:
+            return self
         centre = self.reference[:topo.N_MESH].mean(0)
         rotvec = Rotation.from_matrix(self.pose.rotation).as_rotvec() * pose_gain
         rotation = Rotation.from_rotvec(rotvec).as_matrix()

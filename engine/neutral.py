@@ -152,8 +152,7 @@ def _set_lip_opening(shape: np.ndarray, opening: float) -> None:
     (gap over width) is `opening`. A mouth open by more than `OPEN` keeps the shape of its
     gap; a shut one has no gap worth keeping (its direction is landmark noise), so it opens
     along the face's down axis, widest in the middle."""
-    upper, lower = topo.INNER_LIP_UPPER[1:-1], topo.INNER_LIP_LOWER[1:-1]
-    middle = (shape[upper] + shape[lower]) / 2
+    _, upper, lower = topo.OPENINGS[0]
     now = topo.mouth_opening_ratio(shape)
     if now >= OPEN:
         half_gap = (shape[lower] - shape[upper]) / 2 * (opening / now)
@@ -161,6 +160,6 @@ def _set_lip_opening(shape: np.ndarray, opening: float) -> None:
         _, down = topo.face_axes(shape)
         width = np.linalg.norm(shape[topo.MOUTH_CORNERS[0], :2] - shape[topo.MOUTH_CORNERS[1], :2])
         along = np.linspace(-1, 1, len(upper) + 2)[1:-1]
-        half_gap = np.zeros_like(middle)
+        half_gap = np.zeros((len(upper), shape.shape[1]))
         half_gap[:, :2] = np.outer((1 - along ** 2) * opening * width / 2, down)
-    shape[upper], shape[lower] = middle - half_gap, middle + half_gap
+    topo.part(shape, upper, lower, half_gap)

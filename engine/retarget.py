@@ -107,11 +107,8 @@ class Retargeter:
         """Lips meet, and lids; they never pass through each other. A driver who presses the
         lips tighter than its neutral, or an edit that closes eyes already blinking, would
         otherwise push them across."""
-        gap = (target[lower, :2] - target[upper, :2]) @ self._axes[1]
-        crossed = gap < 0
-        middle = (target[upper][crossed] + target[lower][crossed]) / 2
-        target[upper[crossed]] = middle
-        target[lower[crossed]] = middle
+        crossed = (target[lower, :2] - target[upper, :2]) @ self._axes[1] < 0
+        topo.part(target, upper[crossed], lower[crossed])
 
     def _open_lids_as(self, target: np.ndarray, neutral: np.ndarray, driver: np.ndarray) -> None:
         """Each lid pair as open, as a share of its own rest gap, as the driver's is of its
@@ -130,10 +127,9 @@ class Retargeter:
                 target[upper] = target[lower] = meet
                 continue
             rest = self._portrait[lower, :2] - self._portrait[upper, :2]
-            middle = (target[upper] + target[lower]) / 2
-            half_gap = np.zeros_like(middle)
+            half_gap = np.zeros((len(upper), target.shape[1]))
             half_gap[:, :2] = share[:, None] * rest / 2
-            target[upper], target[lower] = middle - half_gap, middle + half_gap
+            topo.part(target, upper, lower, half_gap)
 
     def _followed(self, motion: Motion) -> Similarity:
         """The pose with its scale change reduced to scale ** follow_distance, about the face
