@@ -16,7 +16,7 @@ class PortraitAnimator:
         self.framing: Framing = frame_portrait(portrait.size, output_size,
                                                portrait.landmarks[:468].mean(0))
         self._dense = DenseMotion(portrait, self.framing)
-        self._renderer = CpuRenderer(portrait.image, self.framing.scale)
+        self._renderer = CpuRenderer(portrait.image, self.framing.scale, output_size[1])
         self._mouth = MouthInterior(portrait.image, portrait.landmarks)
 
     @property

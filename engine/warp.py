@@ -38,6 +38,7 @@ LID_SKIN_SHIFT = 0.3
 class WarpField:
     map_x: np.ndarray  # (H, W) float32, portrait x to sample for each output pixel
     map_y: np.ndarray
+    face: tuple[slice, slice] | None = None  # output rows, columns where the face moves
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,15 @@ def rasterize(tri_xy: np.ndarray, tri_z: np.ndarray, width: int, height: int) ->
     pixel, tri, bary = pixel[order], tri[order], bary[order]
     first = np.r_[True, pixel[1:] != pixel[:-1]]
     return Raster(pixel[first], tri[first], bary[first])
+
+
+def _box(points: np.ndarray, shape: tuple[int, int], pad: float = 0.1) -> tuple[slice, slice]:
+    """Rows and columns of an image of `shape` about `points`, padded by `pad` of its size."""
+    lo, hi = points.min(0), points.max(0)
+    lo, hi = lo - pad * (hi - lo), hi + pad * (hi - lo)
+    x0, y0 = np.clip(np.floor(lo).astype(int), 0, [shape[1], shape[0]])
+    x1, y1 = np.clip(np.ceil(hi).astype(int) + 1, 0, [shape[1], shape[0]])
+    return slice(y0, y1), slice(x0, x1)
 
 
 def _signed_areas(tri_xy: np.ndarray) -> np.ndarray:
@@ -156,7 +166,7 @@ class DenseMotion:
             gap = np.linalg.norm(t_out[upper, :2] - t_out[lower, :2], axis=1).min()
             if gap < 2 * cell:  # a seam the grid cannot resolve
                 self._sharpen(map_x, map_y, ring, t_out, src_tri, front)
-        return WarpField(map_x, map_y)
+        return WarpField(map_x, map_y, _box(t_out[topo.FACE_OVAL, :2], (h, w)))
 
     def _face_sources(self, raster: Raster, src_tri: np.ndarray, t_out: np.ndarray,
                       points_out: np.ndarray) -> np.ndarray:
