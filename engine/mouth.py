@@ -30,6 +30,7 @@ MAX_ALPHA = 0.92  # let a trace of the lip seam through, as in real mouths
 UPPER_TEETH = 0.2  # visible upper-teeth height / mouth width
 LOWER_TEETH = 0.1  # the same for the lower teeth, once the mouth is wide open
 LOWER_TEETH_FROM = (0.25, 0.45)  # opening / mouth width: lower teeth start, are full
+SHADED_TEETH = 0.7  # drawn teeth: this far from the skin's highlights toward its median
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
@@ -247,9 +248,10 @@ def _teeth_colour(skin: np.ndarray) -> np.ndarray:
 
 
 def _drawn_teeth_colour(skin: np.ndarray) -> np.ndarray:
-    """Teeth drawn inside an opening mouth are in its shade: as bright as the skin's median,
-    half as saturated. Highlight-white teeth looked pasted on, and on the GRID clips were
-    further from the real ones (mouth-region L1 0.0463 -> 0.0435)."""
+    """Teeth drawn inside an opening mouth are in its shade: nearer the skin's median than
+    its highlights (SHADED_TEETH of the way), half as saturated. Highlight-white teeth looked
+    pasted on, and on the GRID clips were further from the real ones."""
     if len(skin) < 20:
-        return np.array([150.0, 140, 130], np.float32)
-    return _desaturated(np.median(skin, 0))
+        return np.array([170.0, 160, 150], np.float32)
+    lit = _teeth_colour(skin)
+    return lit + SHADED_TEETH * (_desaturated(np.median(skin, 0)) - lit)
