@@ -20,6 +20,10 @@ class PortraitAnimator:
         self._mouth = MouthInterior(portrait.image, portrait.landmarks)
 
     @property
+    def backend(self) -> str:
+        return self._renderer.name
+
+    @property
     def mouth_opening(self) -> float:
         """How far the portrait's mouth can close from its photo (gap over width): all of its
         opening, unless it shows teeth. Warping cannot shut lips over teeth (they stay as a

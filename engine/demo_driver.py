@@ -23,16 +23,17 @@ def demo_target(landmarks: np.ndarray, t: float) -> np.ndarray:
 
 
 class DemoDriver(FrameSource):
-    """`seconds` of demo frames, rendered once on creation; endless (looping) unless
-    `loop=False`, when it ends like a video file."""
+    """`seconds` of demo frames, each rendered when first read and kept (a loop costs no
+    more, and the first frame comes at once); endless (looping) unless `loop=False`, when it
+    ends like a video file."""
 
     def __init__(self, portrait: Portrait | None = None, fps: float = 25.0, seconds: float = 8.0,
                  loop: bool = True):
         portrait = portrait or load_portrait()
         size = (portrait.size[0] // 2 * 2, portrait.size[1] // 2 * 2)
-        animate = PortraitAnimator(portrait, size)
-        self._frames = [animate(demo_target(portrait.landmarks, i / fps))
-                        for i in range(int(seconds * fps))]
+        self._animate = PortraitAnimator(portrait, size)
+        self._landmarks = portrait.landmarks
+        self._frames: list[np.ndarray | None] = [None] * int(seconds * fps)
         self._next = 0
         self._loop = loop
         self.fps = fps
@@ -43,9 +44,11 @@ class DemoDriver(FrameSource):
     def read(self) -> np.ndarray | None:
         if not self._loop and self._next >= len(self._frames):
             return None
-        frame = self._frames[self._next % len(self._frames)]
+        i = self._next % len(self._frames)
+        if self._frames[i] is None:
+            self._frames[i] = self._animate(demo_target(self._landmarks, i / self.fps))
         self._next += 1
-        return frame
+        return self._frames[i]
 
     def close(self) -> None:
         self._frames = []

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -33,6 +33,32 @@ class Settings:
     # 0: the portrait keeps its size when the driver leans in or out; 1: it follows.
     follow_distance: float = 0.0
 
+    def smoothed(self, amount: float) -> "Settings":
+        """These settings with all motion smoothing set by one `amount` from 0 (least: every
+        cutoff x4, crisp but jittery) through 0.5 (these defaults) to 1 (most: cutoffs / 4,
+        steady but lagging): the app's smoothing control."""
+        if not 0.0 <= amount <= 1.0:
+            raise ValueError(f"smoothing {amount} is outside 0 to 1")
+        factor = 4.0 ** (1.0 - 2.0 * amount)
+        base = Settings()
+
+        def scaled(one: OneEuroSettings) -> OneEuroSettings:
+            return replace(one, min_cutoff=one.min_cutoff * factor)
+        return replace(self, pose_smoothing=scaled(base.pose_smoothing),
+                       expression_smoothing=scaled(base.expression_smoothing),
+                       lid_smoothing=scaled(base.lid_smoothing))
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One driving frame, measured (Session.analyse): the driver's face and its motion."""
+
+    timestamp: float
+    face_found: bool
+    landmarks: np.ndarray | None  # the driver's, in its frame's pixels
+    motion: Motion | None  # None: no face seen yet (the portrait at rest)
+    timings_ms: dict[str, float]
+
 
 @dataclass
 class FrameResult:
@@ -40,6 +66,19 @@ class FrameResult:
     face_found: bool
     timings_ms: dict[str, float] = field(default_factory=dict)
     target: np.ndarray | None = None  # target landmarks in output pixels
+
+
+class _Laps:
+    """Milliseconds per stage, each from the end of the one before."""
+
+    def __init__(self, times: dict[str, float] | None = None):
+        self.times = times or {}
+        self._clock = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.times[stage] = (now - self._clock) * 1000.0
+        self._clock = now
 
 
 def default_output_size(portrait: Portrait, long_side_max: int = 1920) -> tuple[int, int]:
@@ -59,9 +98,7 @@ class Session:
         self.framing: Framing = self._animator.framing
         self._tracker = FaceTracker(video=True)
         self._estimator = MotionEstimator(portrait.landmarks, self._animator.mouth_opening)
-        self._smoother = MotionSmoother(settings.pose_smoothing, settings.expression_smoothing,
-                                        settings.lid_smoothing)
-        self._retargeter = Retargeter(portrait.landmarks, settings.follow_distance)
+        self.apply_settings(settings)
         self.edits = Edits()  # replace it (dataclasses.replace) to edit; the next frame shows it
         self._editor = MotionEditor()
         self._offset_for: tuple[Edits, np.ndarray] | None = None
@@ -69,24 +106,34 @@ class Session:
         self._last_motion: Motion | None = None
         self._last_seen: float | None = None
 
+    @property
+    def backend(self) -> str:
+        """The renderer's name, as shown to the user."""
+        return self._animator.backend
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Smoothing and follow distance from the next frame on (the app's controls)."""
+        self.settings = settings
+        self._smoother = MotionSmoother(settings.pose_smoothing, settings.expression_smoothing,
+                                        settings.lid_smoothing)
+        self._retargeter = Retargeter(self.portrait.landmarks, settings.follow_distance)
+
     def recentre(self) -> None:
         """Take the driver's next face frame as its neutral face and reference pose, at once."""
         self._estimator.recentre()
 
     def process(self, frame: np.ndarray, timestamp: float | None = None) -> FrameResult:
         """Animate the portrait by one driving frame (RGB). `timestamp` in seconds."""
+        return self.render(self.analyse(frame, timestamp))
+
+    def analyse(self, frame: np.ndarray, timestamp: float | None = None) -> Analysis:
+        """Track the driver's face in `frame` and measure its motion (stages track, motion).
+        Frames must come in order; a live pipeline runs this beside render() of the previous
+        frame."""
         now = time.perf_counter() if timestamp is None else timestamp
         dt = 0.0 if self._last_time is None else now - self._last_time
         self._last_time = now
-        times: dict[str, float] = {}
-        clock = time.perf_counter()
-
-        def lap(stage: str) -> None:
-            nonlocal clock
-            t = time.perf_counter()
-            times[stage] = (t - clock) * 1000.0
-            clock = t
-
+        clock = _Laps()
         detection = self._tracker.track(frame)
         if detection.found and self._estimator.needs_reference:
             detection = self._tracker.settle(frame)  # once per reference
@@ -94,28 +141,35 @@ class Session:
                 # Lips apart over visible teeth: a smile, which may be the driver's rest.
                 smiling = MouthInterior(frame, detection.landmarks).uses_real_interior
                 self._estimator.start(detection.landmarks, smiling)
-        lap("track")
+        clock.lap("track")
         motion = None
         if detection.found:
             motion = self._smoother(self._estimator.measure(detection.landmarks, dt), dt)
             self._last_motion, self._last_seen = motion, now
         elif self._last_motion is not None:
             motion = self._held_motion(now)
-        lap("motion")
+        clock.lap("motion")
+        return Analysis(now, detection.found, detection.landmarks, motion, clock.times)
+
+    def render(self, analysis: Analysis) -> FrameResult:
+        """The output frame for a measured driving frame, with the edits as they are now
+        (stages retarget, warp, render)."""
+        clock = _Laps(dict(analysis.timings_ms))
         edits = self.edits
         offset = self._expression_offset(edits)
-        if motion is None:
+        if analysis.motion is None:
             target = self.portrait.landmarks + offset
         else:
-            target = self._retargeter.target(self._editor(motion, edits), offset)
+            target = self._retargeter.target(self._editor(analysis.motion, edits), offset)
         target = edits.turn(target)
-        lap("retarget")
+        clock.lap("retarget")
         field_ = self._animator.warp(target)
-        lap("warp")
+        clock.lap("warp")
         image = self._animator.render(field_, target)
-        lap("render")
-        times["total"] = sum(times.values())
-        return FrameResult(image, detection.found, times, self.framing.to_output(target))
+        clock.lap("render")
+        times = clock.times
+        times["total"] = sum(times[stage] for stage in STAGES)
+        return FrameResult(image, analysis.face_found, times, self.framing.to_output(target))
 
     def _expression_offset(self, edits: Edits) -> np.ndarray:
         """The expression controls' displacements, computed again only when the edits change."""

@@ -26,6 +26,7 @@ class FrameSource(ABC):
     frame_count: int | None  # None when unknown or live
     size: tuple[int, int]  # (width, height)
     name: str  # how messages refer to the source
+    live = False  # a camera (frames come when they come) rather than a file (paced by fps)
 
     @abstractmethod
     def read(self) -> np.ndarray | None:
@@ -103,6 +104,8 @@ class VideoFileSource(_CaptureSource):
 
 class WebcamSource(_CaptureSource):
     """A live camera; fps is the driver's report, or 30 when it reports none."""
+
+    live = True
 
     def __init__(self, index: int) -> None:
         capture = cv2.VideoCapture(index)

@@ -21,7 +21,7 @@ FEATHER = 16  # px: the sharper face fades in over this band inside its box (no 
 
 
 class CpuRenderer:
-    name = "cpu"
+    name = "CPU"
 
     def __init__(self, image: np.ndarray, scale: float, output_height: int):
         """`scale`: output pixels per portrait pixel. A much larger portrait is shrunk once

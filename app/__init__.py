@@ -1,0 +1,1 @@
+"""Stand-in's desktop app (PySide6): presentation only, over the engine's live pipeline."""

@@ -1,0 +1,40 @@
+"""`standin`: with no command, or with --portrait/--camera, opens the app; `standin render`,
+`bench`, `eval` ... are the engine's command line (engine/cli.py)."""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="standin",
+        description="Open the Stand-in app. Commands (standin COMMAND --help): render, bench, "
+                    "eval.")
+    parser.add_argument("--portrait", help="portrait photo to start with (default: the last "
+                                           "one used, or the bundled one)")
+    parser.add_argument("--camera", help="camera index, video file, or 'demo' (default: the "
+                                         "last one used, or the first camera found)")
+    return parser
+
+
+def _has_display() -> bool:
+    if platform.system() != "Linux" or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and not argv[0].startswith("-"):  # a command
+        from engine.cli import main as engine_main
+        return engine_main(argv)
+    args = _parser().parse_args(argv)
+    if not _has_display():
+        print("standin: no display to open the app on. Run it on a desktop session; on a "
+              "server use `xvfb-run standin`, or `standin render` for files.", file=sys.stderr)
+        return 2
+    from .run import run_app
+    return run_app(args.portrait, args.camera)

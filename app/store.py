@@ -1,0 +1,119 @@
+"""What the app remembers between runs (QSettings, INI format): the portrait library, the
+chosen portrait and camera, every control, named presets. Unreadable values fall back to
+their defaults with a notice; the unreadable file is kept aside, never deleted."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QStandardPaths
+
+SETTINGS_ENV = "STANDIN_SETTINGS"  # a settings file to use instead of the user's own
+
+
+@dataclass
+class ControlValues:
+    """Every control of the panel (engine Edits, plus smoothing and follow distance)."""
+
+    yaw: float = 0.0
+    pitch: float = 0.0
+    roll: float = 0.0
+    smile: float = 0.0
+    mouth_open: float = 0.0
+    brow: float = 0.0
+    eye_open: float = 0.0
+    gaze_x: float = 0.0
+    gaze_y: float = 0.0
+    pose_gain: float = 1.0
+    expression_gain: float = 1.0
+    lock_pose: bool = False
+    lock_expression: bool = False
+    smoothing: float = 0.5
+    follow_distance: float = 0.0
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "ControlValues":
+        """Known keys of the right type; anything else is ignored (a newer or older file)."""
+        defaults = cls()
+        kept = {}
+        for f in fields(cls):
+            value = values.get(f.name)
+            wanted = type(getattr(defaults, f.name))
+            if isinstance(value, bool) == (wanted is bool) and isinstance(value, (int, float)):
+                kept[f.name] = wanted(value)
+        return cls(**kept)
+
+
+@dataclass
+class AppState:
+    library: list[str] = field(default_factory=list)  # the user's portraits (paths)
+    portrait: str = ""  # "" for the bundled default
+    camera: str = ""  # a camera index, a video file path, "demo", or "" (first camera found)
+    controls: ControlValues = field(default_factory=ControlValues)
+    presets: dict[str, ControlValues] = field(default_factory=dict)
+    show_landmarks: bool = False
+
+
+def settings_path() -> Path:
+    override = os.environ.get(SETTINGS_ENV)
+    if override:
+        return Path(override)
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppConfigLocation)
+    return Path(folder or Path.home() / ".config" / "standin") / "standin.ini"
+
+
+class Store:
+    """Loads and saves AppState. `notice` is set when the file could not be read."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = path or settings_path()
+        self.notice: str | None = None
+
+    def load(self) -> AppState:
+        if not self.path.exists():
+            return AppState()
+        settings = QSettings(str(self.path), QSettings.Format.IniFormat)
+        try:
+            if settings.status() != QSettings.Status.NoError:
+                raise ValueError("not a settings file")
+            version = settings.value("version")
+            if version is None:
+                raise ValueError("no version")
+            state = AppState(
+                library=[str(p) for p in json.loads(settings.value("library", "[]"))],
+                portrait=str(settings.value("portrait", "")),
+                camera=str(settings.value("camera", "")),
+                controls=ControlValues.from_dict(json.loads(settings.value("controls", "{}"))),
+                presets={str(name): ControlValues.from_dict(values) for name, values
+                         in json.loads(settings.value("presets", "{}")).items()},
+                show_landmarks=str(settings.value("show_landmarks", "false")) == "true",
+            )
+        except (ValueError, TypeError, AttributeError) as err:
+            kept = self.path.with_name(f"{self.path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+            shutil.copyfile(self.path, kept)
+            self.notice = (f"Your settings could not be read ({err}): defaults are in use. "
+                           f"The old file was kept as {kept}.")
+            return AppState()
+        return state
+
+    def save(self, state: AppState) -> None:
+        """Written to a new file, then moved over the old one: an interrupted save leaves the
+        old settings whole."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(self.path.name + ".saving")
+        partial.unlink(missing_ok=True)
+        settings = QSettings(str(partial), QSettings.Format.IniFormat)
+        settings.setValue("version", 1)
+        settings.setValue("library", json.dumps(state.library))
+        settings.setValue("portrait", state.portrait)
+        settings.setValue("camera", state.camera)
+        settings.setValue("controls", json.dumps(asdict(state.controls)))
+        settings.setValue("presets", json.dumps({n: asdict(v) for n, v in state.presets.items()}))
+        settings.setValue("show_landmarks", "true" if state.show_landmarks else "false")
+        settings.sync()
+        del settings
+        os.replace(partial, self.path)

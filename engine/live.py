@@ -1,0 +1,255 @@
+"""Live animation: capture, analysis (tracking, motion) and rendering each on their own
+thread, each handing on only its newest result (queues of one), so a slow stage drops frames
+instead of building up latency, and tracking the next frame overlaps rendering this one.
+No Qt here: the app and the headless runner both drive it through callbacks."""
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import numpy as np
+
+from .editing import Edits
+from .errors import StandinError
+from .portrait import Portrait
+from .session import Analysis, Session, Settings
+from .sources import FrameSource
+
+RETRY_SECONDS = 2.0  # a camera that cannot be opened, or went away, is tried again this often
+DARK_BELOW = 40  # mean grey level of the camera picture under which it is too dark to track
+FPS_WINDOW = 1.0  # seconds of output frames the shown FPS is counted over
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LiveFrame:
+    """What the live pipeline shows, once per output frame."""
+
+    output: np.ndarray  # RGB, the animated portrait
+    camera: np.ndarray  # RGB, the driving frame it was made from
+    landmarks: np.ndarray | None  # the driver's face in `camera` pixels
+    face_found: bool
+    guidance: str | None  # what the user should do when no face is found
+    latency_ms: float  # from the frame's capture to its output being ready
+    fps: float  # output frames per second
+    timings_ms: dict[str, float]
+    backend: str
+
+
+class Newest(Generic[T]):
+    """A hand-off of one item: put() replaces what was not yet taken."""
+
+    def __init__(self) -> None:
+        self._item: T | None = None
+        self._closed = False
+        self._ready = threading.Condition()
+
+    def put(self, item: T) -> None:
+        with self._ready:
+            self._item = item
+            self._ready.notify()
+
+    def take(self) -> T | None:
+        """The newest item, waiting for one; None once closed."""
+        with self._ready:
+            while self._item is None and not self._closed:
+                self._ready.wait()
+            item, self._item = self._item, None
+            return item
+
+    def close(self) -> None:
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
+
+
+@dataclass(frozen=True)
+class _Captured:
+    frame: np.ndarray
+    captured_at: float  # time.perf_counter()
+
+
+@dataclass(frozen=True)
+class _Analysed:
+    captured: _Captured
+    session: Session
+    analysis: Analysis
+
+
+def guidance_for(frame: np.ndarray) -> str:
+    """What to tell a user whose face is not found in `frame`."""
+    if float(frame.mean()) < DARK_BELOW:
+        return "Too dark to see your face: add light in front of you"
+    return "No face found: move into view of the camera, facing it"
+
+
+class LivePipeline:
+    """Animates `portrait` from frames of `open_source()` until stop().
+
+    `open_source` is called again when the source ends (a video file loops) or fails (a
+    camera that went away is retried every RETRY_SECONDS). `on_frame(LiveFrame)` and
+    `on_message(str)` are called from the pipeline's threads: hand them on to a UI thread.
+    """
+
+    def __init__(self, open_source: Callable[[], FrameSource], portrait: Portrait,
+                 output_size: tuple[int, int], on_frame: Callable[[LiveFrame], None],
+                 on_message: Callable[[str], None] = lambda message: None,
+                 settings: Settings = Settings()):
+        self._open_source = open_source
+        self._output_size = output_size
+        self._on_frame = on_frame
+        self._on_message = on_message
+        self._settings = settings
+        self._edits = Edits()
+        self._session = Session(portrait, output_size, settings)
+        self._pending_session: Session | None = None
+        self._pending_settings: Settings | None = None
+        self._recentre = False
+        self._frozen: np.ndarray | None = None
+        self.freeze = False
+        self._captured: Newest[_Captured] = Newest()
+        self._analysed: Newest[_Analysed] = Newest()
+        self._running = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._output_times: deque[float] = deque()
+
+    # Controls: each takes effect on the next frame; safe to call from any thread.
+    @property
+    def edits(self) -> Edits:
+        return self._edits
+
+    @edits.setter
+    def edits(self, edits: Edits) -> None:
+        self._edits = edits
+        self._session.edits = edits
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @settings.setter
+    def settings(self, settings: Settings) -> None:
+        with self._lock:
+            self._settings = self._pending_settings = settings
+
+    def recentre(self) -> None:
+        self._recentre = True
+
+    def set_portrait(self, portrait: Portrait) -> None:
+        """Animate `portrait` from the next frame on. Slow (the portrait's mesh and maps are
+        prepared here): call it off the UI thread."""
+        session = Session(portrait, self._output_size, self._settings)
+        session.edits = self._edits
+        with self._lock:
+            if self._pending_session is not None:
+                self._pending_session.close()
+            self._pending_session = session
+
+    @property
+    def portrait(self) -> Portrait:
+        return self._session.portrait
+
+    # Running
+    def start(self) -> None:
+        self._running.set()
+        self._threads = [threading.Thread(target=run, name=f"standin-{run.__name__[1:]}",
+                                          daemon=True)
+                         for run in (self._capture, self._analyse, self._render)]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self._running.clear()
+        self._captured.close()
+        self._analysed.close()
+        for thread in self._threads:
+            thread.join(timeout=5.0)
+        self._threads = []
+        self._session.close()
+        if self._pending_session is not None:
+            self._pending_session.close()
+
+    @property
+    def running(self) -> bool:
+        return self._running.is_set()
+
+    def _capture(self) -> None:
+        source: FrameSource | None = None
+        next_due = 0.0
+        while self._running.is_set():
+            if source is None:
+                source = self._opened()
+                if source is None:
+                    continue
+                next_due = time.perf_counter()
+            try:
+                frame = source.read()
+            except StandinError as err:
+                self._on_message(f"{err}; trying again")
+                source.close()
+                source = None
+                continue
+            if frame is None:  # a video file ended: play it again
+                source.close()
+                source = None
+                continue
+            self._captured.put(_Captured(frame, time.perf_counter()))
+            if not source.live:  # files play at their own frame rate
+                next_due += 1.0 / source.fps
+                time.sleep(max(0.0, next_due - time.perf_counter()))
+        if source is not None:
+            source.close()
+
+    def _opened(self) -> FrameSource | None:
+        try:
+            return self._open_source()
+        except StandinError as err:
+            self._on_message(f"{err} (trying again every {RETRY_SECONDS:g} s)")
+            deadline = time.perf_counter() + RETRY_SECONDS
+            while self._running.is_set() and time.perf_counter() < deadline:
+                time.sleep(0.05)
+            return None
+
+    def _analyse(self) -> None:
+        while (captured := self._captured.take()) is not None:
+            with self._lock:
+                if self._pending_session is not None:
+                    self._session.close()
+                    self._session, self._pending_session = self._pending_session, None
+                    self._session.edits = self._edits
+                if self._pending_settings is not None:
+                    self._session.apply_settings(self._pending_settings)
+                    self._pending_settings = None
+            if self._recentre:
+                self._recentre = False
+                self._session.recentre()
+            session = self._session
+            analysis = session.analyse(captured.frame, captured.captured_at)
+            self._analysed.put(_Analysed(captured, session, analysis))
+
+    def _render(self) -> None:
+        while (item := self._analysed.take()) is not None:
+            if self.freeze and self._frozen is not None:
+                output, timings = self._frozen, {}
+            else:
+                result = item.session.render(item.analysis)
+                output, timings = result.image, result.timings_ms
+                self._frozen = output
+            now = time.perf_counter()
+            self._output_times.append(now)
+            while self._output_times[0] < now - FPS_WINDOW:
+                self._output_times.popleft()
+            frame = item.captured.frame
+            self._on_frame(LiveFrame(
+                output=output, camera=frame, landmarks=item.analysis.landmarks,
+                face_found=item.analysis.face_found,
+                guidance=None if item.analysis.face_found else guidance_for(frame),
+                latency_ms=(now - item.captured.captured_at) * 1000.0,
+                fps=(len(self._output_times) - 1) / FPS_WINDOW,
+                timings_ms=timings, backend=item.session.backend))
