@@ -12,7 +12,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="standin",
         description="Open the Stand-in app. Commands (standin COMMAND --help): render, bench, "
-                    "eval.")
+                    "eval; `standin bench --ui` measures the app's UI thread.")
     parser.add_argument("--portrait", help="portrait photo to start with (default: the last "
                                            "one used, or the bundled one)")
     parser.add_argument("--camera", help="camera index, video file, or 'demo' (default: the "
@@ -28,6 +28,9 @@ def _has_display() -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"] and "--ui" in argv:  # the app's own bench
+        from .ui_bench import run_ui_bench
+        return run_ui_bench()
     if argv and not argv[0].startswith("-"):  # a command
         from engine.cli import main as engine_main
         return engine_main(argv)

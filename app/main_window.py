@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self._bridge.frame_ready.connect(self._show_frame, Qt.ConnectionType.QueuedConnection)
         self._bridge.message.connect(self.show_notice)
         self.pipeline: LivePipeline | None = None
+        self._started: list[LivePipeline] = []  # every pipeline started, to stop at close
         self.portrait: Portrait | None = None
         self.last_frame: LiveFrame | None = None
         self.frames_shown = 0
@@ -281,6 +282,7 @@ class MainWindow(QMainWindow):
                                     settings_of(values))
             pipeline.edits = edits_of(values)
             pipeline.start()
+            self._started.append(pipeline)
             return pipeline
 
         def done(pipeline: LivePipeline) -> None:
@@ -298,6 +300,7 @@ class MainWindow(QMainWindow):
         pipeline, self.pipeline = self.pipeline, None
         self.start_button.setText("Start (Space)")
         if pipeline is not None:
+            self._started.remove(pipeline)
             self._worker.submit(pipeline.stop, lambda _: None, self.show_notice)
 
     def _show_frame(self) -> None:
@@ -363,4 +366,8 @@ class MainWindow(QMainWindow):
         self._store.save(self.state)
         self._stop()
         self._worker.shutdown()
+        for pipeline in self._started:  # including one whose start was not yet reported
+            if pipeline.running:
+                pipeline.stop()
+        self._started.clear()
         super().closeEvent(event)
