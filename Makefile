@@ -6,8 +6,7 @@
 	touch $@
 
 run: .venv/installed
-	mkdir -p out
-	.venv/bin/standin render --driving demo --out out/demo.mp4 --overwrite
+	.venv/bin/standin
 
 test: .venv/installed
 	.venv/bin/python -m pytest -q

@@ -13,7 +13,6 @@ from .store import Store
 def run_app(portrait: str | None = None, camera: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(TITLE)
-    app.setOrganizationName(TITLE)
     app.setWindowIcon(app_icon())
     window = MainWindow(Store(), portrait=portrait, camera=camera)
     window.show()

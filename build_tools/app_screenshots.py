@@ -1,0 +1,66 @@
+"""Screenshots of the real app window for looking at: first start, running with a portrait,
+the controls moved, the help dialog. Run it on a display (a virtual one is fine):
+
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python build_tools/app_screenshots.py [OUT_DIR] [CAMERA]
+
+OUT_DIR defaults to out/screenshots; CAMERA (a video file) to the demo driver. Uses a fresh
+settings file, so the first screenshot is what a new user sees.
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from app.help import HelpDialog
+from app.icon import app_icon
+from app.main_window import DEMO, TITLE, MainWindow
+from app.store import Store
+
+
+def _wait(app: QApplication, seconds: float, until=lambda: False) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end and not until():
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def _shoot(app: QApplication, out: Path, name: str) -> None:
+    app.processEvents()
+    path = out / f"{name}.png"
+    app.primaryScreen().grabWindow(0).save(str(path))  # the whole screen: what a user sees
+    print(path)
+
+
+def main() -> int:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "out/screenshots")
+    camera = sys.argv[2] if len(sys.argv) > 2 else DEMO
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName(TITLE)
+    app.setWindowIcon(app_icon())
+    with tempfile.TemporaryDirectory() as folder:
+        window = MainWindow(Store(Path(folder) / "settings.ini"), camera=camera)
+        window.show()
+        _wait(app, 0.3)
+        _shoot(app, out, "1_first_start")
+        _wait(app, 60, lambda: window.frames_shown > 40)
+        _shoot(app, out, "2_running")
+        window.landmarks.setChecked(True)
+        for name, value in (("yaw", 15), ("smile", 0.8), ("brow", 0.6), ("gaze_x", 0.5)):
+            window.controls.set_value(name, value)
+        _wait(app, 2.0)
+        _shoot(app, out, "3_controls")
+        dialog = HelpDialog(window)
+        QTimer.singleShot(800, lambda: (_shoot(app, out, "4_help"), dialog.accept()))
+        dialog.exec()
+        window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
