@@ -51,3 +51,11 @@ def mean_change_outside(frames: list[np.ndarray], outside: np.ndarray) -> list[f
     """Mean absolute grey-level change from each frame to the next, over the `outside` pixels."""
     return [float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean(2)[outside].mean())
             for a, b in zip(frames, frames[1:])]
+
+
+def fine_detail(image: np.ndarray) -> float:
+    """High-frequency energy of an RGB image: the variance of its grey Laplacian."""
+    import cv2
+
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(cv2.Laplacian(grey, cv2.CV_32F).var())

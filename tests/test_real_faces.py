@@ -16,8 +16,8 @@ from engine.session import Session, Settings, default_output_size
 from engine.sources import read_all_frames
 from engine.tracking import FaceTracker
 
-from .conftest import (DRIVING, GRID_CLIPS, PORTRAITS, mean_change_outside, needs_fixtures,
-                       outside_head_and_neck)
+from .conftest import (DRIVING, GRID_CLIPS, PORTRAITS, fine_detail, mean_change_outside,
+                       needs_fixtures, outside_head_and_neck)
 
 pytestmark = needs_fixtures
 
@@ -184,10 +184,6 @@ def test_background_and_body_stay_still(portrait_name):
     assert max(mean_change_outside(outputs, outside)) <= 1.0
 
 
-def _fine_detail(image: np.ndarray, box: tuple[slice, slice]) -> float:
-    grey = cv2.cvtColor(image[box], cv2.COLOR_RGB2GRAY).astype(np.float32)
-    return float(cv2.Laplacian(grey, cv2.CV_32F).var())
-
 
 def test_an_hd_portrait_gives_an_hd_face():
     """obama-1080p at 1920x1080 driven by a GRID speaker: the face keeps at least 0.9 of the
@@ -196,8 +192,8 @@ def test_an_hd_portrait_gives_an_hd_face():
     portrait = load_portrait(PORTRAITS / "obama-1080p.jpg")
     with Session(portrait, (1920, 1080)) as session:
         assert session.framing.scale == pytest.approx(1.0)
-        own = _fine_detail(portrait.image, metrics.face_box(portrait.landmarks, (1080, 1920)))
+        own = fine_detail(portrait.image[metrics.face_box(portrait.landmarks, (1080, 1920))])
         results = [session.process(frame, i / fps) for i, frame in enumerate(frames)]
-    ratios = [_fine_detail(r.image, metrics.face_box(r.target, r.image.shape)) / own
+    ratios = [fine_detail(r.image[metrics.face_box(r.target, r.image.shape)]) / own
               for r in results[1:]]
     assert np.mean(ratios) >= 0.9

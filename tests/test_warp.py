@@ -11,7 +11,7 @@ from engine.mouth import MouthInterior
 from engine.portrait import load_portrait
 from engine.tracking import FaceTracker
 from engine.warp import rasterize
-from .conftest import PORTRAITS, needs_fixtures
+from .conftest import PORTRAITS, fine_detail, needs_fixtures
 
 
 def _renderer(portrait, size=None):
@@ -142,10 +142,6 @@ def test_any_output_size_frames_the_face(astronaut_portrait, size):
     assert (face >= 0).all() and (face < size).all()
 
 
-def _fine_detail(image: np.ndarray) -> float:
-    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    return float(cv2.Laplacian(grey, cv2.CV_32F).var())
-
 
 def test_hd_rendering_restores_the_detail_that_sampling_between_pixels_blurs(astronaut):
     """A portrait moved by half a pixel both ways (the worst case): bilinear sampling alone
@@ -157,9 +153,9 @@ def test_hd_rendering_restores_the_detail_that_sampling_between_pixels_blurs(ast
     h, w = astronaut.shape[:2]
     x, y = np.meshgrid(np.arange(w, dtype=np.float32) + 0.5, np.arange(h, dtype=np.float32) + 0.5)
     face = (slice(40, 240), slice(150, 350))
-    own = _fine_detail(astronaut[face])
+    own = fine_detail(astronaut[face])
     small = CpuRenderer(astronaut, 1.0, output_height=h).render(WarpField(x, y, face))
     hd = CpuRenderer(astronaut, 1.0, output_height=720).render(WarpField(x, y, face))
-    assert _fine_detail(small[face]) < 0.5 * own
-    assert _fine_detail(hd[face]) >= 0.7 * own
+    assert fine_detail(small[face]) < 0.5 * own
+    assert fine_detail(hd[face]) >= 0.7 * own
     np.testing.assert_array_equal(hd[300:], small[300:])
