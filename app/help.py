@@ -10,6 +10,8 @@ SHORTCUTS = (
     ("P", "Lock pose (toggle)"),
     ("E", "Lock expression (toggle)"),
     ("L", "Show the landmarks on the camera view (toggle)"),
+    ("V", "Virtual camera on or off"),
+    ("Ctrl+R", "Record the output (toggle)"),
     ("Ctrl+O", "Add portraits"),
     ("Ctrl+Shift+R", "Reset all controls"),
     ("F1", "This help"),

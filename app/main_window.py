@@ -2,10 +2,11 @@
 status. Presentation only: the engine's LivePipeline does the work on its own threads."""
 from __future__ import annotations
 
-from dataclasses import asdict
+import time
+from dataclasses import asdict, replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel,
                                QMainWindow, QProgressBar, QPushButton, QScrollArea, QSplitter,
@@ -14,20 +15,22 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, Q
 from engine.cameras import list_cameras
 from engine.demo_driver import DemoDriver
 from engine.editing import Edits
+from engine.errors import StandinError
 from engine.live import LiveFrame, LivePipeline
 from engine.portrait import Portrait, load_portrait
+from engine.recorder import Recorder
 from engine.session import Settings
 from engine.sources import FrameSource, open_source
+from engine.virtual_camera import VirtualCamera, VirtualCameraSettings
 
 from .controls import ControlPanel
 from .help import HelpDialog
 from .icon import app_icon
 from .library import PortraitLibrary
-from .store import AppState, ControlValues, Store
+from .store import OUTPUT_FPS, OUTPUT_SIZES, AppState, ControlValues, Store
 from .video_view import VideoView
 from .worker import Worker
 
-OUTPUT_SIZE = (512, 512)
 DEMO = "demo"
 TITLE = "Stand-in"
 
@@ -46,9 +49,23 @@ def open_camera(spec: str) -> FrameSource:
     return DemoDriver() if spec == DEMO else open_source(spec)
 
 
+def _new_recording_path() -> Path:
+    """A new file in the user's Videos folder (never one that exists)."""
+    folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MoviesLocation)
+                  or Path.home())
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"Stand-in {time.strftime('%Y-%m-%d %H-%M-%S')}"
+    path, n = folder / f"{stem}.mp4", 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem} ({n}).mp4"
+    return path
+
+
 class FrameBridge(QObject):
     """Pipeline threads -> UI thread. Only the newest frame is kept: a busy UI skips frames
-    instead of queueing them."""
+    instead of queueing them. The virtual camera and the recorder get every frame from the
+    pipeline's thread directly, so a busy UI never holds them up."""
 
     frame_ready = Signal()
     message = Signal(str)
@@ -56,8 +73,11 @@ class FrameBridge(QObject):
     def __init__(self) -> None:
         super().__init__()
         self._latest: LiveFrame | None = None
+        self.sinks: tuple = ()  # VirtualCamera, Recorder: anything with submit(frame, time)
 
     def on_frame(self, frame: LiveFrame) -> None:
+        for sink in self.sinks:
+            sink.submit(frame.output, frame.captured_at)
         waiting = self._latest is not None
         self._latest = frame
         if not waiting:
@@ -69,10 +89,13 @@ class FrameBridge(QObject):
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, store: Store, portrait: str | None = None, camera: str | None = None):
+    def __init__(self, store: Store, portrait: str | None = None, camera: str | None = None,
+                 output_size: str | None = None):
         super().__init__()
         self._store = store
         self.state: AppState = store.load()
+        if output_size is not None:
+            self.state.output_size = output_size
         if portrait is not None:
             self.state.portrait = str(Path(portrait).resolve())
         if camera is not None:
@@ -82,6 +105,8 @@ class MainWindow(QMainWindow):
         self._bridge.frame_ready.connect(self._show_frame, Qt.ConnectionType.QueuedConnection)
         self._bridge.message.connect(self.show_notice)
         self.pipeline: LivePipeline | None = None
+        self.virtual_camera: VirtualCamera | None = None
+        self.recorder: Recorder | None = None
         self._started: list[LivePipeline] = []  # every pipeline started, to stop at close
         self.portrait: Portrait | None = None
         self.last_frame: LiveFrame | None = None
@@ -121,6 +146,36 @@ class MainWindow(QMainWindow):
         top.addWidget(self.start_button)
         top.addWidget(self.landmarks)
         top.addWidget(help_button)
+        self.size_choice = QComboBox()
+        self.size_choice.addItems(OUTPUT_SIZES)
+        self.size_choice.setCurrentText(self.state.output_size)
+        self.size_choice.setToolTip("output size: the virtual camera and recordings get this")
+        self.fps_choice = QComboBox()
+        self.fps_choice.addItems([f"{f} FPS" for f in OUTPUT_FPS])
+        self.fps_choice.setCurrentText(f"{self.state.output_fps} FPS")
+        for choice in (self.size_choice, self.fps_choice):
+            choice.activated.connect(self._output_changed)
+        self.virtual_camera_button = QPushButton("Virtual camera (V)")
+        self.virtual_camera_button.setCheckable(True)
+        self.virtual_camera_button.setToolTip("send the output to the virtual camera that "
+                                              "Zoom, Teams, Meet and OBS can choose")
+        self.virtual_camera_button.toggled.connect(self.set_virtual_camera)
+        self.mirror = QCheckBox("Mirror")
+        self.mirror.setChecked(self.state.mirror)
+        self.mirror.setToolTip("flip the virtual camera's picture left-right")
+        self.mirror.toggled.connect(self._mirror_changed)
+        self.record_button = QPushButton("Record (Ctrl+R)")
+        self.record_button.setCheckable(True)
+        self.record_button.setToolTip("record the output to an MP4 in your Videos folder")
+        self.record_button.toggled.connect(self.set_recording)
+        outputs = QHBoxLayout()
+        outputs.addWidget(QLabel("Output:"))
+        outputs.addWidget(self.size_choice)
+        outputs.addWidget(self.fps_choice)
+        outputs.addWidget(self.virtual_camera_button)
+        outputs.addWidget(self.mirror)
+        outputs.addWidget(self.record_button)
+        outputs.addStretch(1)
         self.notice = QLabel()
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("QLabel { background: #5a3b12; color: white; padding: 6px; }")
@@ -138,6 +193,7 @@ class MainWindow(QMainWindow):
         left = QWidget()
         column = QVBoxLayout(left)
         column.addLayout(top)
+        column.addLayout(outputs)
         column.addWidget(self.notice)
         column.addLayout(views, 1)
         column.addWidget(self.library)
@@ -156,11 +212,13 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(0, 1)
         self.setCentralWidget(splitter)
         self.fps_label, self.latency_label, self.backend_label = QLabel(), QLabel(), QLabel()
+        self.sink_label = QLabel()
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)  # busy: the length of a load is not known
         self.progress.setMaximumWidth(160)
         self.progress.hide()
-        for widget in (self.progress, self.fps_label, self.latency_label, self.backend_label):
+        for widget in (self.progress, self.sink_label, self.fps_label, self.latency_label,
+                       self.backend_label):
             self.statusBar().addPermanentWidget(widget)
 
     def _shortcuts(self) -> None:
@@ -173,6 +231,8 @@ class MainWindow(QMainWindow):
             "L": self.landmarks.toggle,
             "Ctrl+O": self.library.ask_for_portraits,
             "Ctrl+Shift+R": self.controls.reset_all,
+            "V": self.virtual_camera_button.toggle,
+            "Ctrl+R": self.record_button.toggle,
             "F1": self.show_help,
             "Ctrl+Q": self.close,
         }
@@ -277,7 +337,7 @@ class MainWindow(QMainWindow):
         self._busy("Starting…")
 
         def job() -> LivePipeline:
-            pipeline = LivePipeline(lambda: open_camera(spec), portrait, OUTPUT_SIZE,
+            pipeline = LivePipeline(lambda: open_camera(spec), portrait, self.output_size,
                                     self._bridge.on_frame, self._bridge.message.emit,
                                     settings_of(values))
             pipeline.edits = edits_of(values)
@@ -315,12 +375,86 @@ class MainWindow(QMainWindow):
         self.fps_label.setText(f"{frame.fps:.0f} FPS")
         self.latency_label.setText(f"latency {frame.latency_ms:.0f} ms")
         self.backend_label.setText(frame.backend)
+        self.sink_label.setText(self._sink_status())
         if frame.face_found:
             self.face_status.setText("Face found")
             self.face_status.setStyleSheet("color: #3a3;")
         else:
             self.face_status.setText(frame.guidance or "No face")
             self.face_status.setStyleSheet("color: #d60;")
+
+    # Outputs: virtual camera and recording
+    @property
+    def output_size(self) -> tuple[int, int]:
+        w, h = self.state.output_size.split("x")
+        return int(w), int(h)
+
+    def _output_changed(self) -> None:
+        self.state.output_size = self.size_choice.currentText()
+        self.state.output_fps = int(self.fps_choice.currentText().split()[0])
+        if self.virtual_camera is not None:  # reopened at the new size and rate
+            self.set_virtual_camera(False)
+            self.set_virtual_camera(True)
+        if self._want_running:
+            self._restart()
+
+    def set_virtual_camera(self, on: bool) -> None:
+        """Start or stop sending the output to the virtual camera."""
+        if on == (self.virtual_camera is not None):
+            return
+        if on:
+            settings = VirtualCameraSettings(self.output_size, float(self.state.output_fps),
+                                             self.mirror.isChecked())
+            self.virtual_camera = VirtualCamera(settings, self._bridge.message.emit)
+            self.virtual_camera.start()
+        else:
+            camera, self.virtual_camera = self.virtual_camera, None
+            self._worker.submit(camera.stop, lambda _: None, self.show_notice)
+        self._update_sinks()
+
+    def set_recording(self, on: bool) -> None:
+        """Start recording the output to a new MP4 in the Videos folder, or finish it."""
+        if on == (self.recorder is not None):
+            return
+        if on:
+            try:
+                self.recorder = Recorder(_new_recording_path(), self.state.output_fps,
+                                         self.output_size, self._bridge.message.emit)
+            except StandinError as err:
+                self.show_notice(str(err))
+                self.record_button.setChecked(False)
+                return
+            self.recorder.start()
+            self.statusBar().showMessage(f"Recording to {self.recorder.path}", 5000)
+        else:
+            recorder, self.recorder = self.recorder, None
+            self._worker.submit(recorder.stop, lambda _: self.statusBar().showMessage(
+                f"Saved {recorder.path} ({recorder.frames_written} frames)", 8000),
+                self.show_notice)
+        for choice in (self.size_choice, self.fps_choice):  # one size per recording
+            choice.setEnabled(self.recorder is None)
+        self._update_sinks()
+
+    def _update_sinks(self) -> None:
+        self._bridge.sinks = tuple(s for s in (self.virtual_camera, self.recorder) if s)
+        self.virtual_camera_button.setChecked(self.virtual_camera is not None)
+        self.record_button.setChecked(self.recorder is not None)
+
+    def _mirror_changed(self, mirror: bool) -> None:
+        self.state.mirror = mirror
+        if self.virtual_camera is not None:
+            self.virtual_camera.settings = replace(self.virtual_camera.settings, mirror=mirror)
+
+    def _sink_status(self) -> str:
+        parts = []
+        camera = self.virtual_camera
+        if camera is not None:
+            latency = camera.latency_ms()
+            parts.append(f"virtual camera {camera.device or '(waiting)'}"
+                         + (f", {latency[0]:.0f} ms from capture" if latency else ""))
+        if self.recorder is not None:
+            parts.append(f"recording {self.recorder.frames_written / self.recorder.fps:.0f} s")
+        return " | ".join(parts)
 
     # Controls
     def _controls_changed(self, values: ControlValues) -> None:
@@ -364,6 +498,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.state.show_landmarks = self.landmarks.isChecked()
         self._store.save(self.state)
+        self.set_recording(False)
+        self.set_virtual_camera(False)
         self._stop()
         self._worker.shutdown()
         for pipeline in self._started:  # including one whose start was not yet reported

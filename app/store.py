@@ -13,6 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QStandardPaths
 
 SETTINGS_ENV = "STANDIN_SETTINGS"  # a settings file to use instead of the user's own
+OUTPUT_SIZES = ("512x512", "640x480", "1280x720", "1920x1080")
+OUTPUT_FPS = (15, 24, 25, 30, 60)
 
 
 @dataclass
@@ -56,6 +58,9 @@ class AppState:
     controls: ControlValues = field(default_factory=ControlValues)
     presets: dict[str, ControlValues] = field(default_factory=dict)
     show_landmarks: bool = False
+    output_size: str = "1280x720"  # what the virtual camera and recordings get
+    output_fps: int = 30
+    mirror: bool = False
 
 
 def settings_path() -> Path:
@@ -91,7 +96,12 @@ class Store:
                 presets={str(name): ControlValues.from_dict(values) for name, values
                          in json.loads(settings.value("presets", "{}")).items()},
                 show_landmarks=str(settings.value("show_landmarks", "false")) == "true",
+                output_size=str(settings.value("output_size", AppState.output_size)),
+                output_fps=int(settings.value("output_fps", AppState.output_fps)),
+                mirror=str(settings.value("mirror", "false")) == "true",
             )
+            if state.output_size not in OUTPUT_SIZES or state.output_fps not in OUTPUT_FPS:
+                raise ValueError(f"unknown output {state.output_size} at {state.output_fps} FPS")
         except (ValueError, TypeError, AttributeError) as err:
             kept = self.path.with_name(f"{self.path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
             shutil.copyfile(self.path, kept)
@@ -114,6 +124,9 @@ class Store:
         settings.setValue("controls", json.dumps(asdict(state.controls)))
         settings.setValue("presets", json.dumps({n: asdict(v) for n, v in state.presets.items()}))
         settings.setValue("show_landmarks", "true" if state.show_landmarks else "false")
+        settings.setValue("output_size", state.output_size)
+        settings.setValue("output_fps", state.output_fps)
+        settings.setValue("mirror", "true" if state.mirror else "false")
         settings.sync()
         del settings
         os.replace(partial, self.path)

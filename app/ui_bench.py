@@ -24,7 +24,8 @@ def run_ui_bench(seconds: float = 15.0, camera: str | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as folder:
-        window = MainWindow(Store(Path(folder) / "settings.ini"), camera=camera or DEMO)
+        window = MainWindow(Store(Path(folder) / "settings.ini"), camera=camera or DEMO,
+                            output_size="512x512")
         window.show()
         clock = QElapsedTimer()
         clock.start()

@@ -46,8 +46,7 @@ def _render(args: argparse.Namespace) -> int:
         # A still driving image renders one second: a posed portrait, not an endless file.
         source = open_source(args.driving, still_frame_count=round(DEFAULT_VIDEO_FPS))
     settings = Settings(follow_distance=args.follow_distance)
-    edits = Edits(**{c.name: getattr(args, c.name) for c in CONTROLS},
-                  lock_pose=args.lock_pose, lock_expression=args.lock_expression)
+    edits = _edits(args)
     with source, Session(portrait, args.size, settings) as session, \
             open_video_sink(args.out, source.fps, session.output_size, lossless=args.lossless,
                             overwrite=args.overwrite) as sink:
@@ -70,8 +69,11 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from .bench import run_bench
+    from .bench import run_bench, run_latency_bench
 
+    if args.latency:
+        run_latency_bench(args.portrait, args.driving, (args.sizes or [(512, 512)])[0])
+        return 0
     run_bench(args.portrait, args.driving, args.sizes or [(512, 512), (1280, 720)], args.frames)
     return 0
 
@@ -148,6 +150,37 @@ def _eval_scale(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    from .headless import run_headless
+    from .session import Settings
+    from .virtual_camera import VirtualCameraSettings
+
+    vcam = VirtualCameraSettings(args.size, args.fps, args.mirror, args.vcam_backend,
+                                 args.vcam_device) if args.virtual_camera else None
+    return run_headless(args.portrait, args.camera, args.size, args.fps, vcam, args.record,
+                        _edits(args), Settings(follow_distance=args.follow_distance),
+                        args.seconds)
+
+
+def _edits(args: argparse.Namespace) -> Edits:
+    return Edits(**{c.name: getattr(args, c.name) for c in CONTROLS},
+                 lock_pose=args.lock_pose, lock_expression=args.lock_expression)
+
+
+def _add_editing(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--follow-distance", type=number_in(0, 1), default=0.0,
+                        metavar="F", help="how far the portrait follows the driver leaning in and "
+                        "out: 0 keeps its size (default), 1 follows fully")
+    edit = parser.add_argument_group("editing (on top of the driver's motion)")
+    for control in CONTROLS:
+        edit.add_argument("--" + control.name.replace("_", "-"),
+                          type=number_in(control.low, control.high),
+                          default=getattr(Edits, control.name), metavar="X",
+                          help=f"{control.help}; {control.low:g} to {control.high:g}")
+    edit.add_argument("--lock-pose", action="store_true", help="hold the head still")
+    edit.add_argument("--lock-expression", action="store_true", help="hold the face still")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="standin",
@@ -167,19 +200,34 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output size, N or WxH (default: the portrait's own size)")
     render.add_argument("--lossless", action="store_true",
                         help="lossless video (.mp4/.mkv: H.264 RGB, qp 0)")
-    render.add_argument("--follow-distance", type=number_in(0, 1), default=0.0,
-                        metavar="F", help="how far the portrait follows the driver leaning in and "
-                        "out: 0 keeps its size (default), 1 follows fully")
-    edit = render.add_argument_group("editing (on top of the driver's motion)")
-    for control in CONTROLS:
-        edit.add_argument("--" + control.name.replace("_", "-"),
-                          type=number_in(control.low, control.high), default=getattr(Edits, control.name), metavar="X",
-                          help=f"{control.help}; {control.low:g} to {control.high:g}")
-    edit.add_argument("--lock-pose", action="store_true", help="hold the head still")
-    edit.add_argument("--lock-expression", action="store_true", help="hold the face still")
+    _add_editing(render)
     render.add_argument("--overwrite", action="store_true", help="replace an existing output")
     render.add_argument("--quiet", action="store_true", help="no progress bar")
     render.set_defaults(run=_render)
+
+    run = sub.add_parser("run", help="animate live without a window: camera in, virtual "
+                         "camera and/or recording out (Ctrl-C stops)")
+    run.add_argument("--portrait", default=None, help="portrait photo (default: the bundled one)")
+    run.add_argument("--camera", default="0",
+                     help=f"camera index (default 0), a video file (looped), or '{DEMO}'")
+    run.add_argument("--virtual-camera", action="store_true",
+                     help="send the output to the virtual camera (v4l2loopback / OBS)")
+    run.add_argument("--size", type=parse_size, default=(1280, 720),
+                     help="output size, N or WxH (default 1280x720)")
+    run.add_argument("--fps", type=number_in(1, 120), default=30.0,
+                     help="frames per second sent and recorded (default 30)")
+    run.add_argument("--mirror", action="store_true", help="flip the virtual camera left-right")
+    run.add_argument("--record", type=Path, default=None,
+                     help="also record the output to this .mp4 (H.264)")
+    run.add_argument("--vcam-backend", default=None, metavar="NAME",
+                     help="pyvirtualcam backend (default: the system's; 'recording' keeps the "
+                          "frames in memory, for machines without a device)")
+    run.add_argument("--vcam-device", default=None, metavar="DEVICE",
+                     help="virtual camera device, e.g. /dev/video10 (default: the first free one)")
+    run.add_argument("--seconds", type=number_in(0.1, 1e9), default=None,
+                     help="stop after this many seconds (default: run until Ctrl-C)")
+    _add_editing(run)
+    run.set_defaults(run=_run)
 
     bench = sub.add_parser("bench", help="print per-stage milliseconds and end-to-end FPS")
     bench.add_argument("--portrait", default=None, help="portrait (default: the bundled one)")
@@ -188,6 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--sizes", type=parse_size, nargs="+", default=None,
                        help="output sizes (default: 512x512 1280x720)")
     bench.add_argument("--frames", type=int, default=300, help="timed frames per size")
+    bench.add_argument("--latency", action="store_true",
+                       help="capture-to-virtual-camera latency of the live pipeline (a 30 FPS "
+                            "camera, 10 s, the recording virtual-camera backend)")
+    bench.add_argument("--ui", action="store_true",
+                       help="the app's UI thread: its longest stall while rendering at 512x512")
     bench.set_defaults(run=_bench)
 
     evaluate = sub.add_parser("eval", help="measure quality (DESIGN §7)")

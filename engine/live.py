@@ -35,6 +35,7 @@ class LiveFrame:
     landmarks: np.ndarray | None  # the driver's face in `camera` pixels
     face_found: bool
     guidance: str | None  # what the user should do when no face is found
+    captured_at: float  # time.perf_counter() when the driving frame was captured
     latency_ms: float  # from the frame's capture to its output being ready
     fps: float  # output frames per second
     timings_ms: dict[str, float]
@@ -250,6 +251,7 @@ class LivePipeline:
                 output=output, camera=frame, landmarks=item.analysis.landmarks,
                 face_found=item.analysis.face_found,
                 guidance=None if item.analysis.face_found else guidance_for(frame),
+                captured_at=item.captured.captured_at,
                 latency_ms=(now - item.captured.captured_at) * 1000.0,
                 fps=(len(self._output_times) - 1) / FPS_WINDOW,
                 timings_ms=timings, backend=item.session.backend))

@@ -44,7 +44,8 @@ def open_window(qtbot, tmp_path, files):
 
     def open_(camera: str | None = str(files / "camera.mp4"),
               portrait: str | None = str(files / "astronaut.png")) -> MainWindow:
-        window = MainWindow(Store(tmp_path / "settings.ini"), portrait=portrait, camera=camera)
+        window = MainWindow(Store(tmp_path / "settings.ini"), portrait=portrait, camera=camera,
+                            output_size="512x512")
         qtbot.addWidget(window)
         window.show()
         windows.append(window)
@@ -201,3 +202,51 @@ def test_showing_frames_keeps_python_whole(qtbot, astronaut):
     for _ in range(200):
         view.show_frame(astronaut)
     assert sys.getrefcount(None) > before - 100
+
+
+def test_virtual_camera_button_sends_the_output(qtbot, open_window, monkeypatch):
+    from functools import partial
+
+    from engine.recording_backend import RecordingBackend
+    from engine.virtual_camera import VirtualCameraSettings
+
+    monkeypatch.setattr("app.main_window.VirtualCameraSettings",
+                        partial(VirtualCameraSettings, backend="recording"))
+    RecordingBackend.opened.clear()
+    window = open_window()
+    _next_frames(qtbot, window, 2)
+    window.virtual_camera_button.setChecked(True)
+    qtbot.waitUntil(lambda: bool(RecordingBackend.opened)
+                    and len(RecordingBackend.opened[-1].send_times) > 20, timeout=WAIT_MS)
+    backend = RecordingBackend.opened[-1]
+    assert (backend.width, backend.height) == (512, 512)
+    qtbot.waitUntil(lambda: "ms from capture" in window.sink_label.text(), timeout=WAIT_MS)
+    assert "Virtual camera on" in window.notice.text()
+    window.virtual_camera_button.setChecked(False)
+    qtbot.waitUntil(lambda: backend.closed, timeout=WAIT_MS)
+
+
+@pytest.mark.skipif(bool(list(__import__("pathlib").Path("/dev").glob("video*"))),
+                    reason="this machine has video devices; the no-backend case needs none")
+def test_virtual_camera_without_a_device_shows_the_fix(qtbot, open_window):
+    window = open_window()
+    window.virtual_camera_button.setChecked(True)
+    qtbot.waitUntil(lambda: "modprobe v4l2loopback" in window.notice.text(), timeout=WAIT_MS)
+    assert window.virtual_camera_button.isChecked()  # it keeps trying
+
+
+def test_record_button_writes_an_mp4(qtbot, open_window, tmp_path, monkeypatch):
+    out = tmp_path / "recording.mp4"
+    monkeypatch.setattr("app.main_window._new_recording_path", lambda: out)
+    window = open_window()
+    _next_frames(qtbot, window, 2)
+    window.record_button.setChecked(True)
+    assert not window.size_choice.isEnabled()
+    qtbot.waitUntil(lambda: window.recorder.frames_written >= 30, timeout=WAIT_MS)
+    window.record_button.setChecked(False)
+    qtbot.waitUntil(lambda: "Saved" in window.statusBar().currentMessage(), timeout=WAIT_MS)
+    capture = cv2.VideoCapture(str(out))
+    count = 0
+    while capture.read()[0]:
+        count += 1
+    assert count >= 30 and capture.get(cv2.CAP_PROP_FRAME_WIDTH) == 512

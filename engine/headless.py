@@ -1,0 +1,106 @@
+"""`standin run`: the live pipeline without a window. Camera in; virtual camera and/or an MP4
+recording out; a status line each second; Ctrl-C (or SIGTERM) stops it cleanly."""
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TextIO
+
+from .editing import Edits
+from .errors import StandinError
+from .live import LiveFrame, LivePipeline
+from .portrait import load_portrait
+from .recorder import Recorder
+from .session import Settings
+from .sources import FrameSource, open_source
+from .virtual_camera import VirtualCamera, VirtualCameraSettings
+
+STATUS_EVERY = 1.0  # seconds between status lines
+DEMO = "demo"
+
+
+def open_driver(spec: str) -> FrameSource:
+    """A camera index, a video file (played in a loop by the pipeline), or "demo"."""
+    if spec == DEMO:
+        from .demo_driver import DemoDriver
+
+        return DemoDriver()
+    return open_source(spec)
+
+
+def run_headless(portrait: str | None, camera: str, size: tuple[int, int], fps: float,
+                 virtual_camera: VirtualCameraSettings | None, record: Path | None,
+                 edits: Edits = Edits(), settings: Settings = Settings(),
+                 seconds: float | None = None, out: TextIO = sys.stdout) -> int:
+    if virtual_camera is None and record is None:
+        raise StandinError("nothing to send the output to: add --virtual-camera and/or "
+                           "--record FILE")
+    loaded = load_portrait(portrait)
+    for notice in loaded.notices:
+        print(f"note: {notice}", file=sys.stderr)
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    recorder = Recorder(record, fps, size, say) if record is not None else None
+    vcam = VirtualCamera(virtual_camera, say) if virtual_camera is not None else None
+    latest: dict[str, LiveFrame] = {}
+
+    def on_frame(frame: LiveFrame) -> None:
+        latest["frame"] = frame
+        for sink in (vcam, recorder):
+            if sink is not None:
+                sink.submit(frame.output, frame.captured_at)
+
+    pipeline = LivePipeline(lambda: open_driver(camera), loaded, size, on_frame, say, settings)
+    pipeline.edits = edits
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) \
+        if threading.current_thread() is threading.main_thread() else None
+    started = time.perf_counter()
+    for sink in (vcam, recorder):
+        if sink is not None:
+            sink.start()
+    pipeline.start()
+    if recorder is not None:
+        say(f"recording to {recorder.path}")
+    try:
+        while not stop.wait(STATUS_EVERY):
+            elapsed = time.perf_counter() - started
+            print(_status(elapsed, latest.get("frame"), vcam, recorder), file=out, flush=True)
+            if seconds is not None and elapsed >= seconds:
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        pipeline.stop()
+        for sink in (vcam, recorder):
+            if sink is not None:
+                sink.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    print(f"stopped after {time.perf_counter() - started:.1f} s" +
+          (f"; {recorder.frames_written} frames in {recorder.path}" if recorder else ""),
+          file=out, flush=True)
+    return 0
+
+
+def _status(elapsed: float, frame: LiveFrame | None, vcam: VirtualCamera | None,
+            recorder: Recorder | None) -> str:
+    parts = [f"{elapsed:6.1f} s"]
+    if frame is None:
+        parts.append("waiting for the first frame")
+    else:
+        parts.append(f"processing {frame.fps:.1f} FPS")
+        parts.append("face found" if frame.face_found else (frame.guidance or "no face"))
+    if vcam is not None:
+        latency = vcam.latency_ms()
+        parts.append(f"virtual camera {vcam.frames_sent} frames"
+                     + (f", latency {latency[0]:.0f} ms (p95 {latency[1]:.0f})" if latency else "")
+                     if vcam.connected else "virtual camera not connected")
+    if recorder is not None:
+        parts.append(f"recorded {recorder.frames_written} frames")
+    return " | ".join(parts)
