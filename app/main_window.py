@@ -13,14 +13,13 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, Q
                                QVBoxLayout, QWidget)
 
 from engine.cameras import list_cameras
-from engine.demo_driver import DemoDriver
 from engine.editing import Edits
 from engine.errors import StandinError
+from engine.headless import DEMO, open_driver
 from engine.live import LiveFrame, LivePipeline
 from engine.portrait import Portrait, load_portrait
 from engine.recorder import Recorder
 from engine.session import Settings
-from engine.sources import FrameSource, open_source
 from engine.virtual_camera import VirtualCamera, VirtualCameraSettings
 
 from .controls import ControlPanel
@@ -31,7 +30,6 @@ from .store import OUTPUT_FPS, OUTPUT_SIZES, AppState, ControlValues, Store
 from .video_view import VideoView
 from .worker import Worker
 
-DEMO = "demo"
 TITLE = "Stand-in"
 
 
@@ -42,11 +40,6 @@ def edits_of(values: ControlValues) -> Edits:
 
 def settings_of(values: ControlValues) -> Settings:
     return Settings(follow_distance=values.follow_distance).smoothed(values.smoothing)
-
-
-def open_camera(spec: str) -> FrameSource:
-    """The driving source for a camera choice: "demo", a camera index, or a file."""
-    return DemoDriver() if spec == DEMO else open_source(spec)
 
 
 def _new_recording_path() -> Path:
@@ -337,7 +330,7 @@ class MainWindow(QMainWindow):
         self._busy("Starting…")
 
         def job() -> LivePipeline:
-            pipeline = LivePipeline(lambda: open_camera(spec), portrait, self.output_size,
+            pipeline = LivePipeline(lambda: open_driver(spec), portrait, self.output_size,
                                     self._bridge.on_frame, self._bridge.message.emit,
                                     settings_of(values))
             pipeline.edits = edits_of(values)

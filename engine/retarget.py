@@ -116,7 +116,6 @@ class Retargeter:
         their rest are shut (they meet at expression.LIDS_MEET), so no line of iris shows
         through a blink that the driver's landmarks never quite close. The pair's midline
         keeps its motion (lids that move together with the gaze)."""
-        down = self._axes[1]
         driver_down = topo.face_axes(neutral)[1]
         for _, upper, lower in topo.OPENINGS[1:]:  # the eyes
             share = (((driver[lower, :2] - driver[upper, :2]) @ driver_down)

@@ -85,9 +85,7 @@ def fit(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 class VirtualCamera:
     """Sends the newest output frame to a virtual camera `settings.fps` times a second.
 
-    `on_message(str)` hears what went wrong and what to do, from the sending thread.
-    `open_camera` makes the pyvirtualcam camera (a parameter so the app can show the error
-    without a device)."""
+    `on_message(str)` hears what went wrong and what to do, from the sending thread."""
 
     def __init__(self, settings: VirtualCameraSettings = VirtualCameraSettings(),
                  on_message: Callable[[str], None] = lambda message: None):
