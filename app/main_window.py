@@ -3,7 +3,7 @@ status. Presentation only: the engine's LivePipeline does the work on its own th
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, Signal
@@ -34,8 +34,7 @@ TITLE = "Stand-in"
 
 
 def edits_of(values: ControlValues) -> Edits:
-    return Edits(**{name: value for name, value in asdict(values).items()
-                    if name not in ("smoothing", "follow_distance")})
+    return Edits(**{f.name: getattr(values, f.name) for f in fields(Edits)})
 
 
 def settings_of(values: ControlValues) -> Settings:

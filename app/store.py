@@ -12,28 +12,17 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
 
+from engine.editing import Edits
+
 SETTINGS_ENV = "STANDIN_SETTINGS"  # a settings file to use instead of the user's own
 OUTPUT_SIZES = ("512x512", "640x480", "1280x720", "1920x1080")
 OUTPUT_FPS = (15, 24, 25, 30, 60)
 
 
-@dataclass
-class ControlValues:
-    """Every control of the panel (engine Edits, plus smoothing and follow distance)."""
+@dataclass(frozen=True)
+class ControlValues(Edits):
+    """Every control of the panel: the engine's Edits, plus smoothing and follow distance."""
 
-    yaw: float = 0.0
-    pitch: float = 0.0
-    roll: float = 0.0
-    smile: float = 0.0
-    mouth_open: float = 0.0
-    brow: float = 0.0
-    eye_open: float = 0.0
-    gaze_x: float = 0.0
-    gaze_y: float = 0.0
-    pose_gain: float = 1.0
-    expression_gain: float = 1.0
-    lock_pose: bool = False
-    lock_expression: bool = False
     smoothing: float = 0.5
     follow_distance: float = 0.0
 
