@@ -39,5 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         print("standin: no display to open the app on. Run it on a desktop session; on a "
               "server use `xvfb-run standin`, or `standin render` for files.", file=sys.stderr)
         return 2
+    from engine.tracking import route_native_logs_away
+
     from .run import run_app
+    route_native_logs_away()  # mediapipe's native warnings would fill the terminal
     return run_app(args.portrait, args.camera)
