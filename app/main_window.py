@@ -2,6 +2,7 @@
 status. Presentation only: the engine's LivePipeline does the work on its own threads."""
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import fields, replace
 from pathlib import Path
@@ -65,18 +66,23 @@ class FrameBridge(QObject):
     def __init__(self) -> None:
         super().__init__()
         self._latest: LiveFrame | None = None
+        # Without it, a take() between on_frame's check and its store would leave a frame
+        # that no signal announces, and the view would freeze for good.
+        self._lock = threading.Lock()
         self.sinks: tuple = ()  # VirtualCamera, Recorder: anything with submit(frame, time)
 
     def on_frame(self, frame: LiveFrame) -> None:
         for sink in self.sinks:
             sink.submit(frame.output, frame.captured_at)
-        waiting = self._latest is not None
-        self._latest = frame
+        with self._lock:
+            waiting = self._latest is not None
+            self._latest = frame
         if not waiting:
             self.frame_ready.emit()
 
     def take(self) -> LiveFrame | None:
-        frame, self._latest = self._latest, None
+        with self._lock:
+            frame, self._latest = self._latest, None
         return frame
 
 

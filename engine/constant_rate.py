@@ -4,6 +4,7 @@ and frames that came between two slots are skipped (faster). Meeting apps and re
 an even stream, never a stall."""
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -76,4 +77,4 @@ class ConstantRate:
             slot += period
             late = time.perf_counter() - slot
             if late > period:  # fell behind (a stalled delivery): start afresh, no burst
-                slot += np.ceil(late / period) * period
+                slot += math.ceil(late / period) * period
