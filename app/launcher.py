@@ -7,6 +7,10 @@ import os
 import platform
 import sys
 
+# engine.render.BACKENDS (a test keeps them equal), not imported: the engine takes a second to
+# load, and `standin --help` or the no-display message should not wait for it.
+BACKENDS = ("auto", "cpu", "torch", "tensorrt")
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -17,6 +21,9 @@ def _parser() -> argparse.ArgumentParser:
                                            "one used, or the bundled one)")
     parser.add_argument("--camera", help="camera index, video file, or 'demo' (default: the "
                                          "last one used, or the first camera found)")
+    parser.add_argument("--backend", choices=BACKENDS, default="auto",
+                        help="renderer: auto (TensorRT, else torch CUDA, else the CPU; the "
+                             "default), or one of them by name")
     return parser
 
 
@@ -43,4 +50,4 @@ def main(argv: list[str] | None = None) -> int:
 
     from .run import run_app
     route_native_logs_away()  # mediapipe's native warnings would fill the terminal
-    return run_app(args.portrait, args.camera)
+    return run_app(args.portrait, args.camera, args.backend)

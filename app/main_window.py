@@ -20,6 +20,7 @@ from engine.headless import DEMO, open_driver
 from engine.live import LiveFrame, LivePipeline
 from engine.portrait import Portrait, load_portrait
 from engine.recorder import Recorder
+from engine.render import choose_backend
 from engine.session import Settings
 from engine.virtual_camera import VirtualCamera, VirtualCameraSettings
 
@@ -88,9 +89,10 @@ class FrameBridge(QObject):
 
 class MainWindow(QMainWindow):
     def __init__(self, store: Store, portrait: str | None = None, camera: str | None = None,
-                 output_size: str | None = None):
+                 output_size: str | None = None, backend: str = "auto"):
         super().__init__()
         self._store = store
+        self._backend = backend
         self.state: AppState = store.load()
         if output_size is not None:
             self.state.output_size = output_size
@@ -337,7 +339,7 @@ class MainWindow(QMainWindow):
         def job() -> LivePipeline:
             pipeline = LivePipeline(lambda: open_driver(spec), portrait, self.output_size,
                                     self._bridge.on_frame, self._bridge.message.emit,
-                                    settings_of(values))
+                                    settings_of(values), choose_backend(self._backend))
             pipeline.edits = edits_of(values)
             pipeline.start()
             self._started.append(pipeline)

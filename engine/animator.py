@@ -7,16 +7,19 @@ import numpy as np
 from .framing import Framing, frame_portrait
 from .mouth import MouthInterior
 from .portrait import Portrait
-from .render import CpuRenderer
-from .warp import DenseMotion, WarpField
+from .render.backends import Choice, make_renderer
+from .warp import CoarseWarp, DenseMotion
 
 
 class PortraitAnimator:
-    def __init__(self, portrait: Portrait, output_size: tuple[int, int]):
+    def __init__(self, portrait: Portrait, output_size: tuple[int, int],
+                 backend: Choice = Choice("cpu", "default"), **renderer_options):
+        """`renderer_options` go to render.backends.make_renderer (`say`)."""
         self.framing: Framing = frame_portrait(portrait.size, output_size,
                                                portrait.landmarks[:468].mean(0))
         self._dense = DenseMotion(portrait, self.framing)
-        self._renderer = CpuRenderer(portrait.image, self.framing.scale, output_size[1])
+        self._renderer = make_renderer(backend, portrait.image, self.framing.scale, output_size,
+                                       **renderer_options)
         self._mouth = MouthInterior(portrait.image, portrait.landmarks)
 
     @property
@@ -30,13 +33,13 @@ class PortraitAnimator:
         bright seam between the squeezed lips), so such a mouth's opening is its rest."""
         return 0.0 if self._mouth.uses_real_interior else self._mouth.rest_opening
 
-    def warp(self, target: np.ndarray) -> WarpField:
+    def warp(self, target: np.ndarray) -> CoarseWarp:
         """Backward map for target landmarks given in portrait pixels."""
-        return self._dense(target)
+        return self._dense.coarse(target)
 
-    def render(self, field: WarpField, target: np.ndarray) -> np.ndarray:
-        """Sample the portrait through `field`, then paint the mouth interior."""
-        image = self._renderer.render(field)
+    def render(self, warp: CoarseWarp, target: np.ndarray) -> np.ndarray:
+        """Sample the portrait through `warp`, then paint the mouth interior."""
+        image = self._renderer.render(warp)
         self._mouth.apply(image, self.framing.to_output(target))
         return image
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .portrait import load_portrait
+from .render import Choice
 from .session import STAGES, Session
 
 WARMUP = 30
@@ -28,7 +29,8 @@ def _driving_clip(driving: str | Path | None) -> tuple[list[np.ndarray], str]:
 
 
 def run_latency_bench(portrait_path: str | Path | None, driving: str | Path | None,
-                      size: tuple[int, int], seconds: float = 10.0,
+                      size: tuple[int, int], backend: Choice = Choice("cpu", "default"),
+                      seconds: float = 10.0,
                       fps: float = 30.0) -> tuple[float, float]:
     """Capture to virtual-camera hand-off, through the live pipeline: median and 95th
     percentile, printed."""
@@ -40,7 +42,8 @@ def run_latency_bench(portrait_path: str | Path | None, driving: str | Path | No
     clip, name = _driving_clip(driving)
     vcam = VirtualCamera(VirtualCameraSettings(size, fps, backend="recording"))
     pipeline = LivePipeline(lambda: ArraySource(clip, fps), portrait, size,
-                            lambda frame: vcam.submit(frame.output, frame.captured_at))
+                            lambda frame: vcam.submit(frame.output, frame.captured_at),
+                            backend=backend)
     vcam.start()
     pipeline.start()
     time.sleep(2.0)  # warm-up
@@ -52,23 +55,25 @@ def run_latency_bench(portrait_path: str | Path | None, driving: str | Path | No
     pipeline.stop()
     vcam.stop()
     print(f"capture -> virtual camera at {size[0]}x{size[1]}, {fps:g} FPS camera ({name}), "
-          f"renderer cpu, {os.cpu_count()} cores, {seconds:g} s: latency median {median:.1f} ms, "
+          f"renderer {backend.backend}, {os.cpu_count()} cores, {seconds:g} s: latency median {median:.1f} ms, "
           f"95th percentile {p95:.1f} ms; {sent / seconds:.1f} frames sent per second "
           "(goal: median <= 50 ms)")
     return median, p95
 
 
 def run_bench(portrait_path: str | Path | None, driving: str | Path | None,
-              sizes: list[tuple[int, int]], frames: int = 300) -> dict[tuple[int, int], dict]:
+              sizes: list[tuple[int, int]], backend: Choice = Choice("cpu", "default"),
+              frames: int = 300) -> dict[tuple[int, int], dict]:
     """Print one table per output size; returns the medians."""
     portrait = load_portrait(portrait_path)
     clip, name = _driving_clip(driving)
     print(f"portrait {portrait.name} {portrait.size[0]}x{portrait.size[1]}; driving "
-          f"{name} {clip[0].shape[1]}x{clip[0].shape[0]}; renderer cpu; "
+          f"{name} {clip[0].shape[1]}x{clip[0].shape[0]}; renderer {backend.backend} "
+          f"({backend.why}); "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores")
     results = {}
     for size in sizes:
-        with Session(portrait, size) as session:
+        with Session(portrait, size, backend=backend) as session:
             stage_ms: dict[str, list[float]] = {s: [] for s in STAGES + ("total",)}
             wall = []
             for i in range(WARMUP + frames):
@@ -81,7 +86,7 @@ def run_bench(portrait_path: str | Path | None, driving: str | Path | None,
                         stage_ms[s].append(result.timings_ms[s])
         medians = {s: float(np.median(v)) for s, v in stage_ms.items()}
         fps = 1.0 / float(np.median(wall))
-        live_fps, latency = _live(portrait, clip, size)
+        live_fps, latency = _live(portrait, clip, size, backend)
         results[size] = {**medians, "fps": fps, "live_fps": live_fps, "latency_ms": latency}
         print(f"{size[0]}x{size[1]}: " + "  ".join(f"{s} {medians[s]:.2f} ms" for s in stage_ms)
               + f"  | end-to-end {fps:.1f} FPS (median of {frames} frames, one thread)"
@@ -90,7 +95,8 @@ def run_bench(portrait_path: str | Path | None, driving: str | Path | None,
     return results
 
 
-def _live(portrait, clip: list[np.ndarray], size: tuple[int, int]) -> tuple[float, float]:
+def _live(portrait, clip: list[np.ndarray], size: tuple[int, int],
+          backend: Choice) -> tuple[float, float]:
     """Output FPS and median capture-to-output latency of the live pipeline (engine/live.py)
     fed by a camera faster than it can take frames (CAMERA_FPS)."""
     from .live import LivePipeline
@@ -98,7 +104,8 @@ def _live(portrait, clip: list[np.ndarray], size: tuple[int, int]) -> tuple[floa
 
     done: list = []
     pipeline = LivePipeline(lambda: ArraySource(clip, CAMERA_FPS), portrait, size,
-                            lambda frame: done.append((time.perf_counter(), frame.latency_ms)))
+                            lambda frame: done.append((time.perf_counter(), frame.latency_ms)),
+                            backend=backend)
     pipeline.start()
     time.sleep(1.0 + LIVE_SECONDS)
     pipeline.stop()

@@ -47,7 +47,8 @@ def _render(args: argparse.Namespace) -> int:
         source = open_source(args.driving, still_frame_count=round(DEFAULT_VIDEO_FPS))
     settings = Settings(follow_distance=args.follow_distance)
     edits = _edits(args)
-    with source, Session(portrait, args.size, settings) as session, \
+    backend = _backend(args)
+    with source, Session(portrait, args.size, settings, backend) as session, \
             open_video_sink(args.out, source.fps, session.output_size, lossless=args.lossless,
                             overwrite=args.overwrite) as sink:
         session.edits = edits
@@ -71,10 +72,12 @@ def _render(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from .bench import run_bench, run_latency_bench
 
+    backend = _backend(args)
     if args.latency:
-        run_latency_bench(args.portrait, args.driving, (args.sizes or [(512, 512)])[0])
+        run_latency_bench(args.portrait, args.driving, (args.sizes or [(512, 512)])[0], backend)
         return 0
-    run_bench(args.portrait, args.driving, args.sizes or [(512, 512), (1280, 720)], args.frames)
+    run_bench(args.portrait, args.driving, args.sizes or [(512, 512), (1280, 720)], backend,
+              args.frames)
     return 0
 
 
@@ -159,12 +162,29 @@ def _run(args: argparse.Namespace) -> int:
                                  args.vcam_device) if args.virtual_camera else None
     return run_headless(args.portrait, args.camera, args.size, args.fps, vcam, args.record,
                         _edits(args), Settings(follow_distance=args.follow_distance),
-                        args.seconds)
+                        _backend(args), args.seconds)
 
 
 def _edits(args: argparse.Namespace) -> Edits:
     return Edits(**{c.name: getattr(args, c.name) for c in CONTROLS},
                  lock_pose=args.lock_pose, lock_expression=args.lock_expression)
+
+
+def _add_backend(parser: argparse.ArgumentParser) -> None:
+    from .render import BACKENDS
+
+    parser.add_argument("--backend", choices=BACKENDS, default="auto",
+                        help="renderer: auto (TensorRT, else torch CUDA, else the CPU; the "
+                             "default), or one of them by name")
+
+
+def _backend(args: argparse.Namespace):
+    """The renderer chosen by --backend, said on stderr."""
+    from .render import choose_backend
+
+    choice = choose_backend(args.backend)
+    print(f"renderer: {choice.backend} ({choice.why})", file=sys.stderr)
+    return choice
 
 
 def _add_editing(parser: argparse.ArgumentParser) -> None:
@@ -200,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output size, N or WxH (default: the portrait's own size)")
     render.add_argument("--lossless", action="store_true",
                         help="lossless video (.mp4/.mkv: H.264 RGB, qp 0)")
+    _add_backend(render)
     _add_editing(render)
     render.add_argument("--overwrite", action="store_true", help="replace an existing output")
     render.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -226,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="virtual camera device, e.g. /dev/video10 (default: the first free one)")
     run.add_argument("--seconds", type=number_in(0.1, 1e9), default=None,
                      help="stop after this many seconds (default: run until Ctrl-C)")
+    _add_backend(run)
     _add_editing(run)
     run.set_defaults(run=_run)
 
@@ -241,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "camera, 10 s, the recording virtual-camera backend)")
     bench.add_argument("--ui", action="store_true",
                        help="the app's UI thread: its longest stall while rendering at 512x512")
+    _add_backend(bench)
     bench.set_defaults(run=_bench)
 
     evaluate = sub.add_parser("eval", help="measure quality (DESIGN §7)")

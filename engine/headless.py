@@ -14,6 +14,7 @@ from .errors import StandinError
 from .live import LiveFrame, LivePipeline
 from .portrait import load_portrait
 from .recorder import Recorder
+from .render import Choice
 from .session import Settings
 from .sources import FrameSource, open_source
 from .virtual_camera import VirtualCamera, VirtualCameraSettings
@@ -34,7 +35,8 @@ def open_driver(spec: str) -> FrameSource:
 def run_headless(portrait: str | None, camera: str, size: tuple[int, int], fps: float,
                  virtual_camera: VirtualCameraSettings | None, record: Path | None,
                  edits: Edits = Edits(), settings: Settings = Settings(),
-                 seconds: float | None = None, out: TextIO = sys.stdout) -> int:
+                 backend: Choice = Choice("cpu", "default"), seconds: float | None = None,
+                 out: TextIO = sys.stdout) -> int:
     if virtual_camera is None and record is None:
         raise StandinError("nothing to send the output to: add --virtual-camera and/or "
                            "--record FILE")
@@ -55,7 +57,8 @@ def run_headless(portrait: str | None, camera: str, size: tuple[int, int], fps: 
             if sink is not None:
                 sink.submit(frame.output, frame.captured_at)
 
-    pipeline = LivePipeline(lambda: open_driver(camera), loaded, size, on_frame, say, settings)
+    pipeline = LivePipeline(lambda: open_driver(camera), loaded, size, on_frame, say, settings,
+                            backend)
     pipeline.edits = edits
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) \

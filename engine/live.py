@@ -16,6 +16,7 @@ import numpy as np
 from .editing import Edits
 from .errors import StandinError
 from .portrait import Portrait
+from .render import Choice
 from .session import Analysis, Session, Settings
 from .sources import FrameSource
 
@@ -100,14 +101,15 @@ class LivePipeline:
     def __init__(self, open_source: Callable[[], FrameSource], portrait: Portrait,
                  output_size: tuple[int, int], on_frame: Callable[[LiveFrame], None],
                  on_message: Callable[[str], None] = lambda message: None,
-                 settings: Settings = Settings()):
+                 settings: Settings = Settings(), backend: Choice = Choice("cpu", "default")):
         self._open_source = open_source
+        self._backend = backend
         self._output_size = output_size
         self._on_frame = on_frame
         self._on_message = on_message
         self._settings = settings
         self._edits = Edits()
-        self._session = Session(portrait, output_size, settings)
+        self._session = self._new_session(portrait, settings)
         self._pending_session: Session | None = None
         self._pending_settings: Settings | None = None
         self._recentre = False
@@ -145,12 +147,16 @@ class LivePipeline:
     def set_portrait(self, portrait: Portrait) -> None:
         """Animate `portrait` from the next frame on. Slow (the portrait's mesh and maps are
         prepared here): call it off the UI thread."""
-        session = Session(portrait, self._output_size, self._settings)
+        session = self._new_session(portrait, self._settings)
         session.edits = self._edits
         with self._lock:
             if self._pending_session is not None:
                 self._pending_session.close()
             self._pending_session = session
+
+    def _new_session(self, portrait: Portrait, settings: Settings) -> Session:
+        return Session(portrait, self._output_size, settings, self._backend,
+                       say=self._on_message)
 
     @property
     def portrait(self) -> Portrait:

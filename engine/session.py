@@ -13,6 +13,7 @@ from .motion import Motion, MotionEstimator, MotionSmoother
 from .mouth import MouthInterior
 from .portrait import Portrait
 from .ramp import smoothstep
+from .render import Choice
 from .retarget import Retargeter
 from .smoothing import OneEuroSettings
 from .tracking import FaceTracker
@@ -90,11 +91,14 @@ def default_output_size(portrait: Portrait, long_side_max: int = 1920) -> tuple[
 
 class Session:
     def __init__(self, portrait: Portrait, output_size: tuple[int, int] | None = None,
-                 settings: Settings = Settings()):
+                 settings: Settings = Settings(), backend: Choice = Choice("cpu", "default"),
+                 **renderer_options):
+        """`backend`: render.choose_backend's choice; `renderer_options` go to
+        render.make_renderer (`say`: where a slow first build is reported)."""
         self.portrait = portrait
         self.settings = settings
         self.output_size = output_size or default_output_size(portrait)
-        self._animator = PortraitAnimator(portrait, self.output_size)
+        self._animator = PortraitAnimator(portrait, self.output_size, backend, **renderer_options)
         self.framing: Framing = self._animator.framing
         self._tracker = FaceTracker(video=True)
         self._estimator = MotionEstimator(portrait.landmarks, self._animator.mouth_opening)

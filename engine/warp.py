@@ -42,6 +42,44 @@ class WarpField:
 
 
 @dataclass(frozen=True)
+class BaseMaps:
+    """The portrait position of every output pixel at rest (the framing): fixed per animator."""
+
+    x: np.ndarray  # (H, W) float32
+    y: np.ndarray
+
+
+@dataclass(frozen=True)
+class Patch:
+    """Output pixels whose portrait positions are set exactly (a seam the grid cannot hold)."""
+
+    rows: np.ndarray  # (n,) int64 output pixel rows
+    cols: np.ndarray
+    src: np.ndarray  # (n, 2) float32 portrait x, y
+
+
+@dataclass(frozen=True)
+class CoarseWarp:
+    """A backward map in its compact form: a displacement grid, bilinearly upsampled to the
+    output and added to the framing (`base`), then `patches` written over it. A GPU renderer
+    uploads this (kilobytes) and expands it there; `expand` does it on the CPU."""
+
+    displacement: np.ndarray  # (gh, gw, 2) float32, portrait pixels
+    base: BaseMaps
+    patches: tuple[Patch, ...]
+    face: tuple[slice, slice]
+
+    def expand(self) -> WarpField:
+        h, w = self.base.x.shape
+        full = cv2.resize(self.displacement, (w, h), interpolation=cv2.INTER_LINEAR)
+        map_x, map_y = self.base.x + full[..., 0], self.base.y + full[..., 1]
+        for patch in self.patches:
+            map_x[patch.rows, patch.cols] = patch.src[:, 0]
+            map_y[patch.rows, patch.cols] = patch.src[:, 1]
+        return WarpField(map_x, map_y, self.face)
+
+
+@dataclass(frozen=True)
 class Raster:
     """Covered grid pixels (flat indices), their triangle and barycentric coordinates."""
 
@@ -137,8 +175,8 @@ class DenseMotion:
         self._coarse_out = np.stack(np.meshgrid(cx, cy), -1).reshape(-1, 2)
         ox, oy = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
         base = framing.to_portrait_xy(np.stack([ox, oy], -1).reshape(-1, 2)).reshape(h, w, 2)
-        self._base_x = np.ascontiguousarray(base[..., 0], np.float32)
-        self._base_y = np.ascontiguousarray(base[..., 1], np.float32)
+        self._base = BaseMaps(np.ascontiguousarray(base[..., 0], np.float32),
+                              np.ascontiguousarray(base[..., 1], np.float32))
         self._src = portrait.landmarks[:, :2]
         self._rigid = topo.rigid_points(portrait.landmarks)
         self._eye_tris = {label: portrait.triangle_region == label
@@ -148,6 +186,10 @@ class DenseMotion:
 
     def __call__(self, target: np.ndarray) -> WarpField:
         """`target`: (478, 3) target landmarks in portrait pixels."""
+        return self.coarse(target).expand()
+
+    def coarse(self, target: np.ndarray) -> CoarseWarp:
+        """The backward map for `target` (portrait pixels), in its compact form."""
         w, h = self._framing.output_size
         t_out = self._framing.to_output(target)
         disp = self._outside_field(t_out)
@@ -158,15 +200,13 @@ class DenseMotion:
         raster = self._rasterize(grid_xy, t_out, front, self._gw, self._gh)
         src = self._face_sources(raster, src_tri, t_out, self._grid_out[raster.pixels])
         disp[raster.pixels] = src - self._grid_base[raster.pixels]
-        full = cv2.resize(disp.reshape(self._gh, self._gw, 2).astype(np.float32), (w, h),
-                          interpolation=cv2.INTER_LINEAR)
-        map_x, map_y = self._base_x + full[..., 0], self._base_y + full[..., 1]
         cell = w / self._gw
-        for ring, upper, lower in topo.OPENINGS:
-            gap = np.linalg.norm(t_out[upper, :2] - t_out[lower, :2], axis=1).min()
-            if gap < 2 * cell:  # a seam the grid cannot resolve
-                self._sharpen(map_x, map_y, ring, t_out, src_tri, front)
-        return WarpField(map_x, map_y, _box(t_out[topo.FACE_OVAL, :2], (h, w)))
+        patches = tuple(
+            self._sharpen(ring, t_out, src_tri, front) for ring, upper, lower in topo.OPENINGS
+            # a seam the grid cannot resolve
+            if np.linalg.norm(t_out[upper, :2] - t_out[lower, :2], axis=1).min() < 2 * cell)
+        return CoarseWarp(disp.reshape(self._gh, self._gw, 2).astype(np.float32), self._base,
+                          patches, _box(t_out[topo.FACE_OVAL, :2], (h, w)))
 
     def _face_sources(self, raster: Raster, src_tri: np.ndarray, t_out: np.ndarray,
                       points_out: np.ndarray) -> np.ndarray:
@@ -208,25 +248,24 @@ class DenseMotion:
         raster = rasterize(xy[tris], t_out[tris, 2], width, height)
         return Raster(raster.pixels, front[raster.triangles], raster.bary)
 
-    def _sharpen(self, map_x: np.ndarray, map_y: np.ndarray, ring: np.ndarray,
-                 t_out: np.ndarray, src_tri: np.ndarray, front: np.ndarray) -> None:
-        """Rasterise the mesh at full resolution in a box about an eye or the mouth, in place.
-        The upsampled grid map is smooth, and across a closed lid or closed lips it is not:
+    def _sharpen(self, ring: np.ndarray, t_out: np.ndarray, src_tri: np.ndarray,
+                 front: np.ndarray) -> Patch:
+        """The mesh rasterised at full resolution in a box about an eye or the mouth. The
+        upsampled grid map is smooth, and across a closed lid or closed lips it is not:
         interpolating between samples of the upper and the lower lid lands on the eyeball in
         between, a line of iris and white along the seam."""
-        h, w = map_x.shape
+        w, h = self._framing.output_size
         ring_xy = t_out[ring, :2]
         pad = 0.25 * np.ptp(ring_xy[:, 0])
         x0, y0 = np.maximum(np.floor(ring_xy.min(0) - pad).astype(int), 0)
         x1, y1 = np.minimum(np.ceil(ring_xy.max(0) + pad).astype(int), [w - 1, h - 1])
         if x1 <= x0 or y1 <= y0:
-            return
+            return Patch(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 2), np.float32))
         bw = x1 - x0 + 1
         raster = self._rasterize(t_out[:, :2] - [x0, y0], t_out, front, bw, y1 - y0 + 1)
-        points = np.stack([raster.pixels % bw + x0, raster.pixels // bw + y0], 1)
-        src = self._face_sources(raster, src_tri, t_out, points.astype(np.float64))
-        map_x[points[:, 1], points[:, 0]] = src[:, 0]
-        map_y[points[:, 1], points[:, 0]] = src[:, 1]
+        rows, cols = raster.pixels // bw + y0, raster.pixels % bw + x0
+        src = self._face_sources(raster, src_tri, t_out, np.stack([cols, rows], 1).astype(np.float64))
+        return Patch(rows, cols, src.astype(np.float32))
 
     def _lid_sources(self, target: np.ndarray) -> np.ndarray:
         """Portrait points to sample each landmark's texture from. As an eye closes, its lid

@@ -135,7 +135,7 @@ def test_a_driver_who_leans_in_and_out(follow):
 def _iris_samples(animator: PortraitAnimator, portrait: Portrait, target_out: np.ndarray) -> int:
     """How many output pixels about the eyes show the portrait's irises (sample inside 0.8 of
     an iris radius), by the warp's own backward map."""
-    field = animator.warp(animator.framing.to_portrait(target_out))
+    field = animator.warp(animator.framing.to_portrait(target_out)).expand()
     count = 0
     for centre, ring in ((topo.RIGHT_IRIS_CENTER, topo.RIGHT_EYE_RING),
                          (topo.LEFT_IRIS_CENTER, topo.LEFT_EYE_RING)):

@@ -147,15 +147,15 @@ def test_hd_rendering_restores_the_detail_that_sampling_between_pixels_blurs(ast
     """A portrait moved by half a pixel both ways (the worst case): bilinear sampling alone
     keeps under half of its fine detail; the HD renderer's face box keeps most of it, and
     changes nothing outside the box."""
-    from engine.render import CpuRenderer
+    from engine.render.cpu import CpuRenderer
     from engine.warp import WarpField
 
     h, w = astronaut.shape[:2]
     x, y = np.meshgrid(np.arange(w, dtype=np.float32) + 0.5, np.arange(h, dtype=np.float32) + 0.5)
     face = (slice(40, 240), slice(150, 350))
     own = fine_detail(astronaut[face])
-    small = CpuRenderer(astronaut, 1.0, output_height=h).render(WarpField(x, y, face))
-    hd = CpuRenderer(astronaut, 1.0, output_height=720).render(WarpField(x, y, face))
+    small = CpuRenderer(astronaut, 1.0, output_height=h).sample(WarpField(x, y, face))
+    hd = CpuRenderer(astronaut, 1.0, output_height=720).sample(WarpField(x, y, face))
     assert fine_detail(small[face]) < 0.5 * own
     assert fine_detail(hd[face]) >= 0.7 * own
     np.testing.assert_array_equal(hd[300:], small[300:])
