@@ -5,10 +5,14 @@
 	bash build_tools/install.sh
 	touch $@
 
+.venv/test-installed: .venv/installed
+	bash build_tools/install.sh --test
+	touch $@
+
 run: .venv/installed
 	.venv/bin/standin
 
-test: .venv/installed
+test: .venv/test-installed
 	.venv/bin/python -m pytest -q
 
 bench: .venv/installed
