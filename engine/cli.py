@@ -37,6 +37,11 @@ def _render(args: argparse.Namespace) -> int:
     portrait = load_portrait(args.portrait)
     for notice in portrait.notices:
         print(f"note: {notice}", file=sys.stderr)
+    if args.audio is not None:
+        return _render_voice(args, portrait)
+    if args.driving is None:
+        raise StandinError("nothing drives the portrait: give --driving VIDEO (or a camera, or "
+                           f"'{DEMO}') or --audio SPEECH")
     lost = 0
     if args.driving == DEMO:
         from .demo_driver import DemoDriver
@@ -66,6 +71,41 @@ def _render(args: argparse.Namespace) -> int:
     if lost:
         print(f"note: no face in {lost} driving frame(s): the last pose was held, then eased to "
               "the portrait at rest", file=sys.stderr)
+    return 0
+
+
+def _render_voice(args: argparse.Namespace, portrait) -> int:
+    """The portrait talking with a recorded voice: one frame per 1/fps of the audio."""
+    import numpy as np
+    from tqdm import tqdm
+
+    from .session import Session, Settings
+    from .sinks import open_video_sink
+    from .voice.audio_file import mouth_shapes, read_audio, shape_at
+    from .voice.driver import VoiceDriver, VoiceSettings
+    from .voice.features import SAMPLE_RATE
+    from .voice.head_motion import default_bank
+
+    samples = read_audio(args.audio)
+    shapes = mouth_shapes(samples)
+    times = np.array([shape.time for shape in shapes])
+    fps = args.fps or 30.0
+    count = round(len(samples) / SAMPLE_RATE * fps)
+    settings = Settings(follow_distance=args.follow_distance)
+    with Session(portrait, args.size, settings, _backend(args)) as session, \
+            open_video_sink(args.out, fps, session.output_size, lossless=args.lossless,
+                            overwrite=args.overwrite) as sink:
+        session.edits = _edits(args)
+        driver = VoiceDriver(portrait.landmarks, default_bank(),
+                             VoiceSettings(args.liveliness, args.seed))
+        for i in tqdm(range(count), unit="frame", desc="rendering", disable=args.quiet,
+                      file=sys.stderr):
+            t = i / fps
+            sink.write(session.render(driver.analysis(t, shape_at(shapes, times, t))).image)
+        written = sink.frames_written
+    w, h = session.output_size
+    print(f"wrote {written} frames, {w}x{h} at {fps:g} fps, to {args.out} (voice: "
+          f"{len(samples) / SAMPLE_RATE:.2f} s of {args.audio}, seed {args.seed})")
     return 0
 
 
@@ -211,9 +251,18 @@ def build_parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="animate a portrait with a driving video, to a file")
     render.add_argument("--portrait", default=None,
                         help="portrait photo (JPEG, PNG, ...; default: the bundled portrait)")
-    render.add_argument("--driving", required=True,
+    render.add_argument("--driving", default=None,
                         help=f"driving video file (or a camera index, a still image for one "
                              f"second, or '{DEMO}' for a generated talking head)")
+    render.add_argument("--audio", type=Path, default=None,
+                        help="drive by a recorded voice instead (WAV, MP3, or a video's sound): "
+                             "the mouth follows the speech, the head moves naturally")
+    render.add_argument("--fps", type=number_in(1, 120), default=None,
+                        help="with --audio: output frame rate (default 30)")
+    render.add_argument("--seed", type=int, default=0,
+                        help="with --audio: the same seed gives the same head motion")
+    render.add_argument("--liveliness", type=number_in(0, 1), default=0.5,
+                        help="with --audio: how much the head moves, 0 still to 1 animated")
     render.add_argument("--out", required=True,
                         help="output: .mp4/.mkv (H.264), .avi (FFV1, lossless) or a folder (PNGs)")
     render.add_argument("--size", type=parse_size, default=None,

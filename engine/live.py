@@ -19,6 +19,7 @@ from .portrait import Portrait
 from .render import Choice
 from .session import Analysis, Session, Settings
 from .sources import FrameSource
+from .voice.mode import Drive, VoiceMode
 
 RETRY_SECONDS = 2.0  # a camera that cannot be opened, or went away, is tried again this often
 DARK_BELOW = 40  # mean grey level of the camera picture under which it is too dark to track
@@ -41,6 +42,7 @@ class LiveFrame:
     fps: float  # output frames per second
     timings_ms: dict[str, float]
     backend: str
+    mode: str = "camera"  # what drove this frame: "camera" or "voice"
 
 
 class Newest(Generic[T]):
@@ -80,7 +82,7 @@ class _Captured:
 class _Analysed:
     captured: _Captured
     session: Session
-    analysis: Analysis
+    drive: Drive
 
 
 def guidance_for(frame: np.ndarray) -> str:
@@ -101,9 +103,12 @@ class LivePipeline:
     def __init__(self, open_source: Callable[[], FrameSource], portrait: Portrait,
                  output_size: tuple[int, int], on_frame: Callable[[LiveFrame], None],
                  on_message: Callable[[str], None] = lambda message: None,
-                 settings: Settings = Settings(), backend: Choice = Choice("cpu", "default")):
+                 settings: Settings = Settings(), backend: Choice = Choice("cpu", "default"),
+                 voice: VoiceMode | None = None):
+        """`voice`: voice and automatic modes (engine/voice/mode.py); None: camera only."""
         self._open_source = open_source
         self._backend = backend
+        self.voice = voice
         self._output_size = output_size
         self._on_frame = on_frame
         self._on_message = on_message
@@ -237,27 +242,35 @@ class LivePipeline:
                 self._recentre = False
                 self._session.recentre()
             session = self._session
-            analysis = session.analyse(captured.frame, captured.captured_at)
-            self._analysed.put(_Analysed(captured, session, analysis))
+            if self.voice is not None and self.voice.mode == "voice":  # no tracking needed
+                analysis = Analysis(captured.captured_at, False, None, None,
+                                    {"track": 0.0, "motion": 0.0})
+            else:
+                analysis = session.analyse(captured.frame, captured.captured_at)
+            drive = Drive(analysis, None, 0.0) if self.voice is None else \
+                self.voice.drive(session, analysis)
+            self._analysed.put(_Analysed(captured, session, drive))
 
     def _render(self) -> None:
         while (item := self._analysed.take()) is not None:
             if self.freeze and self._frozen is not None:
                 output, timings = self._frozen, {}
             else:
-                result = item.session.render(item.analysis)
+                drive = item.drive
+                result = item.session.render(drive.camera, drive.voice, drive.voice_weight)
                 output, timings = result.image, result.timings_ms
                 self._frozen = output
             now = time.perf_counter()
             self._output_times.append(now)
             while self._output_times[0] < now - FPS_WINDOW:
                 self._output_times.popleft()
-            frame = item.captured.frame
+            frame, analysis = item.captured.frame, item.drive.camera
             self._on_frame(LiveFrame(
-                output=output, camera=frame, landmarks=item.analysis.landmarks,
-                face_found=item.analysis.face_found,
-                guidance=None if item.analysis.face_found else guidance_for(frame),
+                output=output, camera=frame, landmarks=analysis.landmarks,
+                face_found=analysis.face_found,
+                guidance=None if analysis.face_found or item.drive.voice_weight == 1.0
+                else guidance_for(frame),
                 captured_at=item.captured.captured_at,
                 latency_ms=(now - item.captured.captured_at) * 1000.0,
                 fps=(len(self._output_times) - 1) / FPS_WINDOW,
-                timings_ms=timings, backend=item.session.backend))
+                timings_ms=timings, backend=item.session.backend, mode=item.drive.mode))

@@ -155,16 +155,17 @@ class Session:
         clock.lap("motion")
         return Analysis(now, detection.found, detection.landmarks, motion, clock.times)
 
-    def render(self, analysis: Analysis) -> FrameResult:
+    def render(self, analysis: Analysis, voice: Analysis | None = None,
+               voice_weight: float = 0.0) -> FrameResult:
         """The output frame for a measured driving frame, with the edits as they are now
-        (stages retarget, warp, render)."""
+        (stages retarget, warp, render). `voice`: the voice's frame, whose target is blended
+        in by `voice_weight` (0 to 1: voice mode taking over from the camera, or handing
+        back, without a jump)."""
         clock = _Laps(dict(analysis.timings_ms))
         edits = self.edits
-        offset = self._expression_offset(edits)
-        if analysis.motion is None:
-            target = self.portrait.landmarks + offset
-        else:
-            target = self._retargeter.target(self._editor(analysis.motion, edits), offset)
+        target = self._target(analysis.motion, edits)
+        if voice is not None and voice_weight > 0.0:
+            target += voice_weight * (self._target(voice.motion, edits) - target)
         target = edits.turn(target)
         clock.lap("retarget")
         field_ = self._animator.warp(target)
@@ -174,6 +175,13 @@ class Session:
         times = clock.times
         times["total"] = sum(times[stage] for stage in STAGES)
         return FrameResult(image, analysis.face_found, times, self.framing.to_output(target))
+
+    def _target(self, motion: Motion | None, edits: Edits) -> np.ndarray:
+        """Target landmarks in portrait pixels for `motion` (None: the portrait at rest)."""
+        offset = self._expression_offset(edits)
+        if motion is None:
+            return self.portrait.landmarks + offset
+        return self._retargeter.target(self._editor(motion, edits), offset)
 
     def _expression_offset(self, edits: Edits) -> np.ndarray:
         """The expression controls' displacements, computed again only when the edits change."""

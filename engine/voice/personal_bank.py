@@ -1,0 +1,79 @@
+"""The user's own head motion, learned from webcam sessions: while the face is tracked, every
+CLIP_S seconds of continuous motion becomes a clip. Saved per user; can be cleared."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .head_motion import CLIP_FPS, MotionClip
+
+CLIP_S = 3.0
+MAX_CLIPS = 120  # the newest are kept (about six minutes of motion)
+MAX_ANGLE = 35.0  # degrees: a clip with a larger turn is a glitch or a look away, not kept
+MIN_TO_USE = 3  # voice mode uses the personal bank once it holds this many clips
+
+
+def default_bank_path() -> Path:
+    """Where the user's bank lives: STANDIN_DATA, else the platform's data folder."""
+    if os.environ.get("STANDIN_DATA"):
+        return Path(os.environ["STANDIN_DATA"]) / "motion_bank.npz"
+    if os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif os.uname().sysname == "Darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+    return base / "Stand-in" / "motion_bank.npz"
+
+
+class PersonalBank:
+    def __init__(self, path: Path | None = None):
+        self.path = path or default_bank_path()
+        self.clips: list[MotionClip] = []
+        self._times: list[float] = []
+        self._angles: list[np.ndarray] = []
+        if self.path.is_file():
+            try:
+                with np.load(self.path) as stored:
+                    self.clips = [MotionClip(stored[k], "personal") for k in sorted(stored.files)]
+            except (OSError, ValueError):  # unreadable: start afresh (the file is replaced on save)
+                self.clips = []
+
+    @property
+    def usable(self) -> bool:
+        return len(self.clips) >= MIN_TO_USE
+
+    def observe(self, t: float, angles: np.ndarray | None) -> None:
+        """The driver's head (yaw, pitch, roll) at time `t`, or None where no face was seen."""
+        if angles is None or (self._times and t - self._times[-1] > 0.25):
+            self._times, self._angles = [], []  # a gap: motion across it is not the user's
+            if angles is None:
+                return
+        self._times.append(t)
+        self._angles.append(np.asarray(angles, float))
+        if t - self._times[0] >= CLIP_S:
+            self._cut()
+
+    def _cut(self) -> None:
+        times = np.array(self._times)
+        angles = np.array(self._angles)
+        grid = times[0] + np.arange(int(CLIP_S * CLIP_FPS)) / CLIP_FPS
+        clip = np.stack([np.interp(grid, times, angles[:, k]) for k in range(3)], 1)
+        self._times, self._angles = [], []
+        clip -= clip.mean(0)
+        if np.abs(clip).max() <= MAX_ANGLE:
+            self.clips = (self.clips + [MotionClip(clip, "personal")])[-MAX_CLIPS:]
+
+    def save(self) -> None:
+        """Atomically: an interrupted save leaves the previous bank."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(self.path.name + ".saving.npz")
+        np.savez(temporary, **{f"clip{i:04d}": c.angles for i, c in enumerate(self.clips)})
+        os.replace(temporary, self.path)
+
+    def clear(self) -> None:
+        self.clips = []
+        self._times, self._angles = [], []
+        self.path.unlink(missing_ok=True)
