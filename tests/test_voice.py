@@ -206,7 +206,7 @@ def test_webcam_driving_fills_the_personal_bank_and_voice_mode_uses_it(astronaut
             drive = mode.drive(session, session.analyse(np.zeros((64, 64, 3), np.uint8),
                                                         start + i / fps))
         assert drive.voice_weight == 1.0
-        used = mode._voice_driver(session).head.used
+        used = mode.driver_for(session).head.used
         assert len(used) >= 3 and all(c.source == "personal" for c in used)
     bank.clear()
     assert not bank.path.exists() and not PersonalBank(bank.path).clips

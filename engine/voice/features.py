@@ -42,7 +42,10 @@ class FeatureExtractor:
         self._lags = slice(int(SAMPLE_RATE / PITCH_HZ[1]), int(SAMPLE_RATE / PITCH_HZ[0]))
 
     def push(self, samples: np.ndarray) -> list[VoiceFrame]:
-        self._pending = np.concatenate([self._pending, np.asarray(samples, np.float32).ravel()])
+        # a device that hands over garbage (NaN, inf) must not silence the mouth for good
+        block = np.nan_to_num(np.asarray(samples, np.float32).ravel(), nan=0.0, posinf=1.0,
+                              neginf=-1.0)
+        self._pending = np.concatenate([self._pending, np.clip(block, -1.0, 1.0)])
         frames = []
         while len(self._pending) >= HOP:
             hop, self._pending = self._pending[:HOP], self._pending[HOP:]

@@ -68,10 +68,10 @@ class VoiceMode:
         self._weight = min(1.0, self._weight + step) if wanted else max(0.0, self._weight - step)
         if self._weight == 0.0:
             return Drive(camera, None, 0.0)
-        voice = self._voice_driver(session).analysis(now, self.microphone())
+        voice = self.driver_for(session).analysis(now, self.microphone())
         return Drive(camera, voice, self._weight)
 
-    def _voice_driver(self, session: Session) -> VoiceDriver:
+    def driver_for(self, session: Session) -> VoiceDriver:
         """One driver per session (portrait), with the personal bank once it has enough."""
         if self._driver is None or self._driver[0] != id(session):
             clips = self.bank.clips if self.bank is not None and self.bank.usable else default_bank()

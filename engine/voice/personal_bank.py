@@ -3,6 +3,7 @@ CLIP_S seconds of continuous motion becomes a clip. Saved per user; can be clear
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ def default_bank_path() -> Path:
         return Path(os.environ["STANDIN_DATA"]) / "motion_bank.npz"
     if os.name == "nt":
         base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    elif os.uname().sysname == "Darwin":
+    elif sys.platform == "darwin":
         base = Path.home() / "Library" / "Application Support"
     else:
         base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
