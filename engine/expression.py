@@ -6,6 +6,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from . import face_topology as topo
+from .geometry import Similarity
 
 
 def _face_axes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -96,9 +97,15 @@ def look(points: np.ndarray, x: float, y: float) -> np.ndarray:
     return out
 
 
-def turn_head(points: np.ndarray, yaw: float, pitch: float, roll: float) -> np.ndarray:
-    """Rotate the 3-D landmarks (degrees) about the head centre (behind the face surface)."""
+def head_turn(points: np.ndarray, yaw: float, pitch: float, roll: float) -> Similarity:
+    """The rotation (degrees) of the 3-D landmarks about the head centre (behind the face
+    surface), as a rigid transform."""
     rotation = Rotation.from_euler("xyz", [pitch, yaw, roll], degrees=True).as_matrix()
     _, _, iod = _face_axes(points)
     centre = points[:topo.N_MESH].mean(0) + [0, 0, 0.9 * iod]
-    return (points - centre) @ rotation.T + centre
+    return Similarity(1.0, rotation, centre - rotation @ centre)
+
+
+def turn_head(points: np.ndarray, yaw: float, pitch: float, roll: float) -> np.ndarray:
+    """Rotate the 3-D landmarks (degrees) about the head centre."""
+    return head_turn(points, yaw, pitch, roll).apply(points)

@@ -169,22 +169,22 @@ def test_the_deployed_onnx_graph_gives_torchs_image(astronaut):
 
 # The plan cache (trt_plans/): fake plans, the real rules
 class FakeTensorRT:
-    """Builds 'plans' that are a magic word and the key; reads back only those."""
+    """Builds 'plans' that are a magic word and zeros; loads back only those."""
 
     def __init__(self):
         self.builds = 0
         self.said: list[str] = []
 
     def cache(self, folder: Path) -> PlanCache:
-        return PlanCache(self.build, self.check, folder, self.said.append)
+        return PlanCache(self.build, self.load, folder, self.said.append)
 
     def build(self, path: Path) -> None:
         self.builds += 1
         path.write_bytes(b"PLAN" + bytes(16))
 
     @staticmethod
-    def check(data: bytes) -> bool:
-        return data.startswith(b"PLAN")
+    def load(data: bytes) -> bytes | None:
+        return data if data.startswith(b"PLAN") else None
 
 
 KEY = PlanKey("NVIDIA H100 80GB HBM3", "10.9.0", (1280, 720), "0123abcd")
@@ -244,7 +244,8 @@ def test_a_plan_tensorrt_cannot_read_is_rebuilt(tmp_path):
     """Intact as written, yet not readable by this TensorRT (e.g. a driver update)."""
     trt = FakeTensorRT()
     trt.cache(tmp_path).plan(KEY)
-    fussy = PlanCache(trt.build, lambda data: trt.builds > 1, tmp_path, trt.said.append)
+    fussy = PlanCache(trt.build, lambda data: data if trt.builds > 1 else None, tmp_path,
+                      trt.said.append)
     fussy.plan(KEY)
     assert trt.builds == 2 and "TensorRT cannot read it" in trt.said[1]
 
@@ -259,7 +260,7 @@ def test_an_interrupted_build_leaves_the_old_plan(tmp_path):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        PlanCache(killed, trt.check, tmp_path, trt.said.append).plan(replace(KEY, graph="new"))
+        PlanCache(killed, trt.load, tmp_path, trt.said.append).plan(replace(KEY, graph="new"))
     assert (tmp_path / KEY.file_name).read_bytes() == before
     meta = json.loads((tmp_path / KEY.file_name).with_suffix(".json").read_text())
     assert meta["key"]["graph"] == KEY.graph

@@ -1,6 +1,6 @@
 """The TensorRT plan cache (trt_plans/): one plan per GPU, TensorRT version and output size,
 built on first use, rebuilt when stale or corrupt. Nothing here imports TensorRT: building
-and checking a plan are passed in, so the cache's rules are tested on any machine."""
+and loading a plan are passed in, so the cache's rules are tested on any machine."""
 from __future__ import annotations
 
 import hashlib
@@ -9,7 +9,7 @@ import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 PLAN_DIR = Path(__file__).resolve().parents[2] / "trt_plans"
 
@@ -32,33 +32,36 @@ def graph_fingerprint(onnx_graph: bytes) -> str:
 
 
 class PlanCache:
-    """`build(path)` writes a plan for the key to `path`; `check(data)` says whether plan bytes
-    deserialise. `say` gets one line for each build and why (the app shows it)."""
+    """`build(path)` writes a plan for the key to `path`; `load(data)` turns plan bytes into
+    what runs them (a TensorRT engine), or None where they cannot be read. `say` gets one line
+    for each build and why (the app shows it)."""
 
-    def __init__(self, build: Callable[[Path], None], check: Callable[[bytes], bool],
+    def __init__(self, build: Callable[[Path], None], load: Callable[[bytes], Any],
                  folder: Path = PLAN_DIR, say: Callable[[str], None] = print):
-        self._build, self._check, self._say = build, check, say
+        self._build, self._load, self._say = build, load, say
         self.folder = folder
 
-    def plan(self, key: PlanKey) -> bytes:
-        """The plan for `key`, built first if it is missing, stale or corrupt."""
+    def plan(self, key: PlanKey) -> Any:
+        """The loaded plan for `key`, built first if it is missing, stale or corrupt."""
         path = self.folder / key.file_name
-        problem = self._problem(key, path)
+        data = path.read_bytes() if path.is_file() else None
+        problem = self._problem(key, path, data)
         if problem is None:
-            data = path.read_bytes()
-            if self._check(data):
-                return data
+            loaded = self._load(data)
+            if loaded is not None:
+                return loaded
             problem = "the file is corrupt (TensorRT cannot read it)"
         self._say(f"building the TensorRT plan for {key.size[0]}x{key.size[1]} on {key.gpu} "
                   f"({problem}); this takes a minute or two, once")
-        data = self._rebuild(key, path)
-        if not self._check(data):
+        loaded = self._load(self._rebuild(key, path))
+        if loaded is None:
             raise RuntimeError(f"TensorRT built a plan it cannot read back ({path})")
-        return data
+        return loaded
 
-    def _problem(self, key: PlanKey, path: Path) -> str | None:
-        """Why the stored plan cannot be used, or None."""
-        if not path.is_file():
+    @staticmethod
+    def _problem(key: PlanKey, path: Path, data: bytes | None) -> str | None:
+        """Why the stored plan (`data`, None where there is none) cannot be used, or None."""
+        if data is None:
             return "none built yet"
         try:
             meta = json.loads(_meta_path(path).read_text())
@@ -68,7 +71,7 @@ class PlanCache:
             built = meta.get("key", {})
             return (f"stale: built for TensorRT {built.get('tensorrt', '?')}, graph "
                     f"{built.get('graph', '?')}")
-        if meta.get("sha256") != hashlib.sha256(path.read_bytes()).hexdigest():
+        if meta.get("sha256") != hashlib.sha256(data).hexdigest():
             return "the file is corrupt (it does not match what was built)"
         return None
 

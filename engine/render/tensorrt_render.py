@@ -83,9 +83,9 @@ class TensorRTRenderer(TorchRenderer):
                       graph_fingerprint(graph))
         runtime = trt.Runtime(_LOGGER)
         cache = PlanCache(build=lambda path: build_plan(graph, path, self._say),
-                          check=lambda data: runtime.deserialize_cuda_engine(data) is not None,
-                          folder=self._folder, say=self._say)
-        self._engine = runtime.deserialize_cuda_engine(cache.plan(key))
+                          load=runtime.deserialize_cuda_engine, folder=self._folder,
+                          say=self._say)
+        self._engine = cache.plan(key)
         return self._engine.create_execution_context()
 
     def _sample(self) -> torch.Tensor:

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..warp import CoarseWarp, WarpField
+from ..warp import BaseMaps, CoarseWarp, WarpField
 from .texture import DETAIL_GAIN, DETAIL_SIGMA, FEATHER, prepare_texture
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ class TorchRenderer:
         self._map_x = torch.zeros((h, w), device=self.device)
         self._map_y = torch.zeros((h, w), device=self.device)
         self._box = torch.zeros(4, device=self.device)
-        self._base: tuple[int, torch.Tensor, torch.Tensor] | None = None
+        self._base: tuple[BaseMaps, torch.Tensor, torch.Tensor] | None = None
         self._graph = None
         self._out: torch.Tensor | None = None
 
@@ -135,16 +135,14 @@ class TorchRenderer:
 
     def _base_on_device(self, warp: CoarseWarp) -> tuple[torch.Tensor, torch.Tensor]:
         """The framing's maps, uploaded once per animator (they never change)."""
-        if self._base is None or self._base[0] != id(warp.base):
-            self._base = (id(warp.base), torch.from_numpy(warp.base.x).to(self.device),
+        if self._base is None or self._base[0] is not warp.base:
+            self._base = (warp.base, torch.from_numpy(warp.base.x).to(self.device),
                           torch.from_numpy(warp.base.y).to(self.device))
         return self._base[1], self._base[2]
 
     def _set_maps(self, map_x: torch.Tensor, map_y: torch.Tensor,
                   face: tuple[slice, slice] | None) -> None:
-        k = self._texture.shrink
-        if k != 1.0:
-            map_x, map_y = (map_x + 0.5) * k - 0.5, (map_y + 0.5) * k - 0.5
+        map_x, map_y = self._texture.texel(map_x, map_y)  # NumPy or torch alike
         self._map_x.copy_(map_x)
         self._map_y.copy_(map_y)
         self._box.copy_(box_tensor(face, self._texture.restore_detail))

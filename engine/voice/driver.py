@@ -9,8 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..editing import Edits
-from ..expression import turn_head
-from ..geometry import umeyama
+from ..expression import head_turn
 from ..motion import Motion
 from ..session import Analysis
 from .head_motion import Blinker, HeadMotion, MotionClip
@@ -42,7 +41,7 @@ class VoiceDriver:
         edits = Edits(mouth_open=MOUTH_GAIN * mouth.open if mouth else 0.0,
                       smile=float(np.clip(WIDTH_GAIN * mouth.width, -1, 1)) if mouth else 0.0,
                       eye_open=-self._blinks.at(t))
-        pose = umeyama(self._landmarks, turn_head(self._landmarks, yaw, pitch, roll))
+        pose = head_turn(self._landmarks, yaw, pitch, roll)
         return Motion(pose, edits.expression_offset(self._landmarks), self._landmarks,
                       VOICE_REFERENCE_ID)
 

@@ -4,6 +4,7 @@ natural intervals. The same seed gives the same motion; another seed, other moti
 same clips (the one-to-many idea of OSM-Net)."""
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,7 @@ TYPICAL_DEG = np.array([3.0, 3.0, 1.3])  # yaw, pitch, roll
 LEVEL_TAU_S = 3.0
 LEVEL_LIMITS = (0.6, 2.2)
 SPEAKING_TAU_S = 0.6  # how fast the speaking share follows the voice
+USED_KEPT = 64  # clips remembered as used (an hour-long call must not grow a list)
 BLINK_EVERY_S = (1.5, 3.4)  # shortest interval, mean interval
 BLINK_CLOSE_S, BLINK_HOLD_S, BLINK_OPEN_S = 0.07, 0.03, 0.12
 
@@ -101,7 +103,7 @@ class HeadMotion:
         self._playing: list[tuple[float, MotionClip, float, bool]] = []
         self._speaking = 1.0  # voice mode starts as if speaking (it takes over mid-conversation)
         self._last_t: float | None = None
-        self.used: list[MotionClip] = []  # every clip started, in order
+        self.used: deque[MotionClip] = deque(maxlen=USED_KEPT)  # the clips started, newest last
 
     def _gain(self) -> float:
         """Each clip's own gain, drawn about 1 (the variety between repeats of a clip)."""
