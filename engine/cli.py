@@ -8,6 +8,8 @@ from pathlib import Path
 
 from .editing import CONTROLS, Edits
 from .errors import StandinError
+from .sources import NO_CAMERA
+from .voice import MODES
 
 DEMO = "demo"  # --driving value for the generated talking head
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
@@ -198,11 +200,42 @@ def _run(args: argparse.Namespace) -> int:
     from .session import Settings
     from .virtual_camera import VirtualCameraSettings
 
+    if args.microphone == "list":
+        return _list_microphones()
     vcam = VirtualCameraSettings(args.size, args.fps, args.mirror, args.vcam_backend,
                                  args.vcam_device) if args.virtual_camera else None
+    from .voice.driver import VoiceSettings
+    from .voice.listening import Listening
+
+    voice = None if args.voice == "camera" else Listening(
+        args.voice, _microphone(args.microphone), VoiceSettings(args.liveliness, args.seed),
+        say=lambda message: print(message, file=sys.stderr, flush=True))
     return run_headless(args.portrait, args.camera, args.size, args.fps, vcam, args.record,
                         _edits(args), Settings(follow_distance=args.follow_distance),
-                        _backend(args), args.seconds)
+                        _backend(args), args.seconds, voice=voice)
+
+
+def _list_microphones() -> int:
+    from .voice.microphone import NO_MICROPHONE_FIX, list_microphones
+
+    found = list_microphones()
+    for microphone in found:
+        print(f"{microphone.index}: {microphone.name}")
+    if not found:
+        print(f"no microphone found: {NO_MICROPHONE_FIX}", file=sys.stderr)
+    return 0
+
+
+def _microphone(spec: str | None) -> int | None:
+    """--microphone: an index, a device's name, or None for the system's default."""
+    from .voice.listening import microphone_index
+
+    if spec is None or spec.isdigit():
+        return None if spec is None else int(spec)
+    index = microphone_index(spec)
+    if index is None:
+        raise StandinError(f"no microphone called '{spec}': see `standin run --microphone list`")
+    return index
 
 
 def _edits(args: argparse.Namespace) -> Edits:
@@ -279,7 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "camera and/or recording out (Ctrl-C stops)")
     run.add_argument("--portrait", default=None, help="portrait photo (default: the bundled one)")
     run.add_argument("--camera", default="0",
-                     help=f"camera index (default 0), a video file (looped), or '{DEMO}'")
+                     help=f"camera index (default 0), a video file (looped), '{DEMO}', or "
+                          f"'{NO_CAMERA}' (the voice alone drives)")
     run.add_argument("--virtual-camera", action="store_true",
                      help="send the output to the virtual camera (v4l2loopback / OBS)")
     run.add_argument("--size", type=parse_size, default=(1280, 720),
@@ -296,6 +330,17 @@ def build_parser() -> argparse.ArgumentParser:
                      help="virtual camera device, e.g. /dev/video10 (default: the first free one)")
     run.add_argument("--seconds", type=number_in(0.1, 1e9), default=None,
                      help="stop after this many seconds (default: run until Ctrl-C)")
+    voice = run.add_argument_group("voice (drives the portrait when the camera cannot)")
+    voice.add_argument("--voice", choices=MODES, default="auto",
+                       help="auto: your voice takes over when your face has been lost for a "
+                            "second (the default); voice: always; camera: never")
+    voice.add_argument("--microphone", default=None, metavar="DEVICE",
+                       help="input device index or name (default: the system's); "
+                            "'list' lists them")
+    voice.add_argument("--liveliness", type=number_in(0, 1), default=0.5,
+                       help="how much the head moves under the voice, 0 still to 1 animated")
+    voice.add_argument("--seed", type=int, default=0,
+                       help="the same seed gives the same head motion")
     _add_backend(run)
     _add_editing(run)
     run.set_defaults(run=_run)

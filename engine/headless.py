@@ -18,13 +18,14 @@ from .render import Choice
 from .session import Settings
 from .sources import FrameSource, open_source
 from .virtual_camera import VirtualCamera, VirtualCameraSettings
+from .voice.listening import Listening
 
 STATUS_EVERY = 1.0  # seconds between status lines
 DEMO = "demo"
 
 
 def open_driver(spec: str) -> FrameSource:
-    """A camera index, a video file (played in a loop by the pipeline), or "demo"."""
+    """A camera index, a video file (played in a loop by the pipeline), "demo", or "none"."""
     if spec == DEMO:
         from .demo_driver import DemoDriver
 
@@ -36,7 +37,9 @@ def run_headless(portrait: str | None, camera: str, size: tuple[int, int], fps: 
                  virtual_camera: VirtualCameraSettings | None, record: Path | None,
                  edits: Edits = Edits(), settings: Settings = Settings(),
                  backend: Choice = Choice("cpu", "default"), seconds: float | None = None,
-                 out: TextIO = sys.stdout) -> int:
+                 out: TextIO = sys.stdout, voice: Listening | None = None) -> int:
+    """`voice`: the microphone and motion bank for voice and automatic modes (closed here at
+    the end); None: the camera alone drives the portrait."""
     if virtual_camera is None and record is None:
         raise StandinError("nothing to send the output to: add --virtual-camera and/or "
                            "--record FILE")
@@ -58,7 +61,7 @@ def run_headless(portrait: str | None, camera: str, size: tuple[int, int], fps: 
                 sink.submit(frame.output, frame.captured_at)
 
     pipeline = LivePipeline(lambda: open_driver(camera), loaded, size, on_frame, say, settings,
-                            backend)
+                            backend, voice.voice_mode() if voice is not None else None)
     pipeline.edits = edits
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) \
@@ -80,6 +83,8 @@ def run_headless(portrait: str | None, camera: str, size: tuple[int, int], fps: 
         pass
     finally:
         pipeline.stop()
+        if voice is not None:
+            voice.close()
         for sink in (vcam, recorder):
             if sink is not None:
                 sink.stop()
@@ -98,7 +103,8 @@ def _status(elapsed: float, frame: LiveFrame | None, vcam: VirtualCamera | None,
         parts.append("waiting for the first frame")
     else:
         parts.append(f"processing {frame.fps:.1f} FPS")
-        parts.append("face found" if frame.face_found else (frame.guidance or "no face"))
+        parts.append("voice driving" if frame.mode == "voice" else "face found"
+                     if frame.face_found else (frame.guidance or "no face"))
     if vcam is not None:
         latency = vcam.latency_ms()
         parts.append(f"virtual camera {vcam.frames_sent} frames"

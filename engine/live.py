@@ -76,6 +76,8 @@ class Newest(Generic[T]):
 class _Captured:
     frame: np.ndarray
     captured_at: float  # time.perf_counter()
+    blank: bool  # no camera: nothing to track
+    live: bool  # a webcam: the user's own motion
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,9 @@ class _Analysed:
     captured: _Captured
     session: Session
     drive: Drive
+
+
+NO_CAMERA_GUIDANCE = "No camera: choose one, or let your voice drive (voice or automatic mode)"
 
 
 def guidance_for(frame: np.ndarray) -> str:
@@ -211,7 +216,8 @@ class LivePipeline:
                 source.close()
                 source = None
                 continue
-            self._captured.put(_Captured(frame, time.perf_counter()))
+            self._captured.put(_Captured(frame, time.perf_counter(), source.blank,
+                                          source.live))
             if not source.live:  # files play at their own frame rate
                 next_due += 1.0 / source.fps
                 time.sleep(max(0.0, next_due - time.perf_counter()))
@@ -242,13 +248,13 @@ class LivePipeline:
                 self._recentre = False
                 self._session.recentre()
             session = self._session
-            if self.voice is not None and self.voice.mode == "voice":  # no tracking needed
+            if captured.blank or (self.voice is not None and self.voice.mode == "voice"):
                 analysis = Analysis(captured.captured_at, False, None, None,
                                     {"track": 0.0, "motion": 0.0})
             else:
                 analysis = session.analyse(captured.frame, captured.captured_at)
             drive = Drive(analysis, None, 0.0) if self.voice is None else \
-                self.voice.drive(session, analysis)
+                self.voice.drive(session, analysis, learn=captured.live)
             self._analysed.put(_Analysed(captured, session, drive))
 
     def _render(self) -> None:
@@ -269,7 +275,7 @@ class LivePipeline:
                 output=output, camera=frame, landmarks=analysis.landmarks,
                 face_found=analysis.face_found,
                 guidance=None if analysis.face_found or item.drive.voice_weight == 1.0
-                else guidance_for(frame),
+                else NO_CAMERA_GUIDANCE if item.captured.blank else guidance_for(frame),
                 captured_at=item.captured.captured_at,
                 latency_ms=(now - item.captured.captured_at) * 1000.0,
                 fps=(len(self._output_times) - 1) / FPS_WINDOW,

@@ -17,6 +17,7 @@ from engine.image_io import read_image
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 DEFAULT_VIDEO_FPS = 25.0
 DEFAULT_CAMERA_FPS = 30.0
+NO_CAMERA = "none"  # the source spec for no camera at all (the voice alone drives)
 
 
 class FrameSource(ABC):
@@ -27,6 +28,7 @@ class FrameSource(ABC):
     size: tuple[int, int]  # (width, height)
     name: str  # how messages refer to the source
     live = False  # a camera (frames come when they come) rather than a file (paced by fps)
+    blank = False  # no picture at all (no camera chosen): nothing to track
 
     @abstractmethod
     def read(self) -> np.ndarray | None:
@@ -165,6 +167,22 @@ class StillImageSource(FrameSource):
         return self._image.copy()  # callers may draw on their frame; the original must stay clean
 
 
+class BlankSource(FrameSource):
+    """No camera: a dark frame at `fps`, forever, so the pipeline runs on the voice alone."""
+
+    blank = True
+
+    def __init__(self, fps: float = DEFAULT_CAMERA_FPS, size: tuple[int, int] = (640, 480)):
+        self.fps = fps
+        self.size = size
+        self.frame_count = None
+        self.name = "no camera"
+        self._frame = np.full((size[1], size[0], 3), 24, np.uint8)
+
+    def read(self) -> np.ndarray:
+        return self._frame
+
+
 class ArraySource(FrameSource):
     """Frames already in memory (tests, evaluation); read() returns them as given, not copied."""
 
@@ -190,7 +208,10 @@ def open_source(
     still_fps: float = DEFAULT_VIDEO_FPS,
     still_frame_count: int | None = None,
 ) -> FrameSource:
-    """A camera for an int or all-digit string, a still image by suffix, else a video file."""
+    """A camera for an int or all-digit string, no camera for NO_CAMERA, a still image by
+    suffix, else a video file."""
+    if spec == NO_CAMERA:
+        return BlankSource()
     if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
         return WebcamSource(int(spec))
     path = Path(spec)

@@ -18,6 +18,13 @@ needs_fixtures = pytest.mark.skipif(not DRIVING.is_dir() or not PORTRAITS.is_dir
 GRID_CLIPS = sorted(DRIVING.glob("grid_*.mpg")) if DRIVING.is_dir() else []
 
 
+@pytest.fixture(autouse=True)
+def own_data_folder(tmp_path, monkeypatch):
+    """What the app learns (the personal motion bank) goes to the test's folder, never to the
+    user's (subprocesses inherit it)."""
+    monkeypatch.setenv("STANDIN_DATA", str(tmp_path / "standin-data"))
+
+
 @pytest.fixture(scope="session")
 def astronaut() -> np.ndarray:
     return np.ascontiguousarray(data.astronaut())

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,27 +16,22 @@ from engine import metrics
 from engine.geometry import rotation_to_euler_deg, umeyama
 from engine import face_topology as topo
 from engine.session import Session
-from engine.sources import read_all_frames
+from engine.live import LivePipeline
+from engine.sources import StillImageSource, read_all_frames
 from engine.tracking import FaceTracker
 from engine.voice.audio_file import mouth_shapes, read_audio, shape_at
 from engine.voice.driver import VoiceDriver, VoiceSettings
 from engine.voice.features import SAMPLE_RATE
 from engine.voice.head_motion import default_bank
+from engine.voice.listening import Listening
 from engine.voice.mode import HANDOVER_S, TAKE_OVER_S, VoiceMode
+from engine.voice.mouth import MouthShape
 from engine.voice.personal_bank import CLIP_S, PersonalBank
 
 from .conftest import DRIVING, needs_fixtures
+from .speech import SpeakingMicrophone, utterance
 
 FPS = 30.0
-
-
-def utterance(seconds: float, syllables_per_s: float = 3.3) -> tuple[np.ndarray, np.ndarray]:
-    """A made voice: a 140 Hz buzz with harmonics, opened and closed at syllable rate, with a
-    pause every 2 s; and its loudness envelope (per sample)."""
-    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
-    envelope = np.clip(np.sin(2 * np.pi * syllables_per_s * t), 0, None) ** 1.5 * (t % 2 < 1.6)
-    buzz = sum(np.sin(2 * np.pi * k * 140 * t) / k for k in range(1, 12))
-    return (0.2 * buzz * envelope).astype(np.float32), envelope
 
 
 def best_lag(reference: np.ndarray, delayed: np.ndarray, step_s: float, max_s: float
@@ -242,3 +238,66 @@ def test_automatic_mode_hands_over_to_the_voice_and_back_without_a_jump(astronau
     assert modes[lost - 1] == "camera" and modes[back - 1] == "voice"
     steps = np.abs(np.diff(angles, axis=0)).max(1)
     assert steps.max() <= 3.0, (steps.argmax(), steps.max())
+
+
+def test_standin_run_without_a_camera_is_driven_by_the_microphone(tmp_path):
+    """`standin run --camera none`: the microphone (a speaking ALSA device) drives the
+    recorded portrait's mouth; `--microphone list` names the device."""
+    out = tmp_path / "voice.mp4"
+    root = Path(__file__).resolve().parents[1]
+    with SpeakingMicrophone(tmp_path, utterance(4.0)[0]):  # the subprocesses inherit it
+        listed = subprocess.run([sys.executable, "-m", "engine.cli", "run", "--microphone",
+                                 "list"], cwd=root, capture_output=True, text=True, timeout=60)
+        done = subprocess.run([sys.executable, "-m", "engine.cli", "run", "--camera", "none",
+                               "--voice", "voice", "--microphone", "default", "--record",
+                               str(out), "--size", "256x256", "--seconds", "4"],
+                              cwd=root, capture_output=True, text=True, timeout=120)
+    assert listed.stdout.strip().endswith(": default"), listed
+    assert done.returncode == 0, done.stderr
+    assert "microphone" not in done.stderr  # it opened: no complaint
+    assert "voice driving" in done.stdout
+    frames, _ = read_all_frames(out)
+    with FaceTracker(video=False) as tracker:
+        openings = [metrics.mouth_opening(tracker.track(f).landmarks) for f in frames[::4]]
+    assert np.ptp(openings) > 0.08, openings  # it talks, as the voice does
+
+
+def test_only_a_webcam_teaches_the_personal_bank(astronaut, astronaut_portrait, tmp_path):
+    """Motion from a video file or the demo driver is someone else's: the bank learns from
+    live cameras only (a still 'webcam' here: this machine has no camera)."""
+    learned = {}
+    for live in (True, False):
+        bank = PersonalBank(tmp_path / f"bank-{live}.npz")
+        source = StillImageSource(astronaut, fps=30.0)
+        source.live = live
+        pipeline = LivePipeline(lambda source=source: source, astronaut_portrait, (256, 256),
+                                lambda frame: None, voice=VoiceMode("auto", bank=bank))
+        pipeline.start()
+        time.sleep(CLIP_S + 1.5)
+        pipeline.stop()
+        learned[live] = len(bank.clips)
+    assert learned[True] >= 1 and learned[False] == 0, learned
+
+
+def test_a_microphone_that_stops_sending_closes_the_mouth_and_says_so(tmp_path):
+    """A device that goes silent mid-call (unplugged, hung): the last sound's open mouth must
+    not stay open, the user is told, and it recovers when sound comes again."""
+    vowel = utterance(1.0, syllables_per_s=0.25)[0]  # one long 'aah'
+    with SpeakingMicrophone(tmp_path, vowel) as speaker:
+        listening = Listening("voice")
+
+        def until(condition, seconds: float = 10.0) -> None:
+            end = time.perf_counter() + seconds
+            while not condition() and time.perf_counter() < end:
+                time.sleep(0.02)
+            assert condition()
+
+        until(lambda: (listening.latest() or MouthShape(0, 0, 0, 0, False)).open > 0.3)
+        assert listening.problem is None
+        speaker.paused.set()
+        until(lambda: listening.latest() is None)
+        assert "stopped sending sound" in listening.problem and listening.level == 0.0
+        speaker.paused.clear()
+        until(lambda: listening.latest() is not None)
+        assert listening.problem is None
+        listening.close()

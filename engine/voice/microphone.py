@@ -3,6 +3,7 @@ PortAudio's thread; the newest shape and the input level are read from any threa
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable
@@ -13,6 +14,10 @@ from ..errors import SourceError
 from .features import HOP, SAMPLE_RATE, FeatureExtractor
 from .mouth import MouthShape, VoiceMouth
 
+NO_MICROPHONE_FIX = ("connect one (if one is connected: check the system's sound settings, "
+                     "and that PortAudio is installed; Debian/Ubuntu: sudo apt install "
+                     "libportaudio2)")
+STALL_S = 0.5  # no sound for this long from an open stream: the device stopped (unplugged)
 HISTORY_S = 30.0  # mouth shapes kept (for tests and the level meter's peak)
 
 
@@ -48,14 +53,18 @@ class MicrophoneInput:
         self._lock = threading.Lock()
         self.history: deque[MouthShape] = deque(maxlen=int(HISTORY_S * SAMPLE_RATE / HOP))
         self._stream = None
+        self._last_block = 0.0  # time.perf_counter() of the newest block of samples
 
     def start(self) -> None:
+        if self.device is None and not list_microphones():
+            raise SourceError(f"no microphone found: {NO_MICROPHONE_FIX}")
         try:
             import sounddevice as sd
 
             # 16-bit: what every capture device gives natively
             self._stream = sd.InputStream(device=self.device, channels=1, samplerate=SAMPLE_RATE,
                                           dtype="int16", blocksize=HOP, callback=self._block)
+            self._last_block = time.perf_counter()
             self._stream.start()
         except (OSError, ImportError) as error:  # no PortAudio
             raise SourceError(f"no sound input ({error}): install PortAudio "
@@ -65,6 +74,7 @@ class MicrophoneInput:
                               "or check that no other program holds it") from None
 
     def _block(self, indata: np.ndarray, frames: int, time_info, status) -> None:
+        self._last_block = time.perf_counter()
         for frame in self._extractor.push(indata[:, 0] / 32768.0):
             shape = self._mouth(frame)
             with self._lock:
@@ -72,7 +82,16 @@ class MicrophoneInput:
             self._on_shape(shape)
 
     @property
+    def stalled(self) -> bool:
+        """Open, but no sound has come for STALL_S (the device was unplugged, or hangs)."""
+        return self._stream is not None and time.perf_counter() - self._last_block > STALL_S
+
+    @property
     def latest(self) -> MouthShape | None:
+        """The newest mouth shape; None once the device has stalled (a mouth left open by the
+        last sound before an unplugging must close)."""
+        if self.stalled:
+            return None
         with self._lock:
             return self.history[-1] if self.history else None
 

@@ -4,19 +4,24 @@ HANDOVER_S so the head never jumps. While the face is tracked, the user's head m
 the personal bank."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from ..geometry import rotation_to_euler_deg
 from ..session import Analysis, Session
+from . import MODES
 from .driver import VoiceDriver, VoiceSettings
 from .head_motion import default_bank
 from .mouth import MouthShape
 from .personal_bank import PersonalBank
 
-MODES = ("camera", "voice", "auto")
 TAKE_OVER_S = 1.0
 HANDOVER_S = 0.5
+
+
+def check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise ValueError(f"voice mode '{mode}' is not one of {', '.join(MODES)}")
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,6 @@ class VoiceMode:
     def __init__(self, mode: str = "auto",
                  microphone: Callable[[], MouthShape | None] = lambda: None,
                  settings: VoiceSettings = VoiceSettings(), bank: PersonalBank | None = None):
-        if mode not in MODES:
-            raise ValueError(f"mode '{mode}' is not one of {', '.join(MODES)}")
         self.mode = mode
         self.settings = settings
         self.microphone = microphone
@@ -49,14 +52,32 @@ class VoiceMode:
         self._first: float | None = None
         self._last: float | None = None
 
-    def drive(self, session: Session, camera: Analysis) -> Drive:
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @mode.setter
+    def mode(self, mode: str) -> None:
+        """Takes effect at the next frame, through the usual cross-fade."""
+        check_mode(mode)
+        self._mode = mode
+
+    def set_liveliness(self, liveliness: float) -> None:
+        """How much the head moves, from the next frame on (the motion goes on, rescaled)."""
+        self.settings = replace(self.settings, liveliness=liveliness)
+        if self._driver is not None:
+            self._driver[1].head.liveliness = liveliness
+
+    def drive(self, session: Session, camera: Analysis, learn: bool = True) -> Drive:
+        """`learn`: the camera shows the user (a webcam), so their motion feeds the personal
+        bank; not for a video file or the demo driver, whose motion is someone else's."""
         now = camera.timestamp
         dt = 0.0 if self._last is None else max(0.0, now - self._last)
         self._last = now
         self._first = now if self._first is None else self._first
         if camera.face_found and camera.motion is not None:
             self._last_seen = now
-            if self.bank is not None:
+            if self.bank is not None and learn:
                 self.bank.observe(now, rotation_to_euler_deg(camera.motion.pose.rotation))
         elif self.bank is not None:
             self.bank.observe(now, None)

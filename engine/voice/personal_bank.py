@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -30,11 +31,15 @@ def default_bank_path() -> Path:
 
 
 class PersonalBank:
+    """observe() runs on the pipeline's thread; save() and clear() on the app's."""
+
     def __init__(self, path: Path | None = None):
         self.path = path or default_bank_path()
         self.clips: list[MotionClip] = []
         self._times: list[float] = []
         self._angles: list[np.ndarray] = []
+        self._lock = threading.Lock()
+        self._unsaved = False
         if self.path.is_file():
             try:
                 with np.load(self.path) as stored:
@@ -48,6 +53,10 @@ class PersonalBank:
 
     def observe(self, t: float, angles: np.ndarray | None) -> None:
         """The driver's head (yaw, pitch, roll) at time `t`, or None where no face was seen."""
+        with self._lock:
+            self._observe(t, angles)
+
+    def _observe(self, t: float, angles: np.ndarray | None) -> None:
         if angles is None or (self._times and t - self._times[-1] > 0.25):
             self._times, self._angles = [], []  # a gap: motion across it is not the user's
             if angles is None:
@@ -66,15 +75,24 @@ class PersonalBank:
         clip -= clip.mean(0)
         if np.abs(clip).max() <= MAX_ANGLE:
             self.clips = (self.clips + [MotionClip(clip, "personal")])[-MAX_CLIPS:]
+            self._unsaved = True
 
     def save(self) -> None:
-        """Atomically: an interrupted save leaves the previous bank."""
+        """Atomically (an interrupted save leaves the previous bank), and only when it has
+        learned something since it was loaded."""
+        with self._lock:
+            if not self._unsaved:
+                return
+            clips, self._unsaved = list(self.clips), False
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(self.path.name + ".saving.npz")
-        np.savez(temporary, **{f"clip{i:04d}": c.angles for i, c in enumerate(self.clips)})
+        np.savez(temporary, **{f"clip{i:04d}": c.angles for i, c in enumerate(clips)})
         os.replace(temporary, self.path)
 
     def clear(self) -> None:
-        self.clips = []
-        self._times, self._angles = [], []
-        self.path.unlink(missing_ok=True)
+        """Forget every clip, the saved ones too."""
+        with self._lock:
+            self.clips = []
+            self._times, self._angles = [], []
+            self._unsaved = False
+            self.path.unlink(missing_ok=True)
