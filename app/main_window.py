@@ -22,7 +22,10 @@ from engine.portrait import Portrait, load_portrait
 from engine.recorder import Recorder
 from engine.render import choose_backend
 from engine.session import Settings
+from engine.sources import NO_CAMERA
 from engine.virtual_camera import VirtualCamera, VirtualCameraSettings
+from engine.voice.driver import VoiceSettings
+from engine.voice.listening import Listening, microphone_index
 
 from .controls import ControlPanel
 from .help import HelpDialog
@@ -30,9 +33,11 @@ from .icon import app_icon
 from .library import PortraitLibrary
 from .store import OUTPUT_FPS, OUTPUT_SIZES, AppState, ControlValues, Store
 from .video_view import VideoView
+from .voice_panel import VoicePanel
 from .worker import Worker
 
 TITLE = "Stand-in"
+LEVEL_EVERY_MS = 50  # the microphone level meter's refresh
 
 
 def edits_of(values: ControlValues) -> Edits:
@@ -112,6 +117,8 @@ class MainWindow(QMainWindow):
         self.last_frame: LiveFrame | None = None
         self.frames_shown = 0
         self._want_running = True
+        self.listening = Listening(self.state.voice_mode, microphone_index(self.state.microphone),
+                                   VoiceSettings(self.state.liveliness))
         self.setWindowTitle(TITLE)
         self.setWindowIcon(app_icon())
         self._build()
@@ -120,6 +127,10 @@ class MainWindow(QMainWindow):
         if store.notice:
             self.show_notice(store.notice)
         self._fill_cameras()
+        self._level_timer = QTimer(self)
+        self._level_timer.timeout.connect(self._show_listening)
+        self._level_timer.start(LEVEL_EVERY_MS)
+        self._show_listening()
         QTimer.singleShot(0, lambda: self.choose_portrait(self.state.portrait))
 
     # Layout
@@ -202,8 +213,19 @@ class MainWindow(QMainWindow):
         self.controls.recentre_requested.connect(self.recentre)
         self.controls.freeze_toggled.connect(self._freeze)
         self.controls.presets_changed.connect(self._presets_changed)
+        self.voice = VoicePanel(self.state.voice_mode, self.state.microphone,
+                                self.state.liveliness)
+        self.voice.mode_changed.connect(self.set_voice_mode)
+        self.voice.microphone_changed.connect(self.set_microphone)
+        self.voice.liveliness_changed.connect(self._liveliness_changed)
+        self.voice.clear_requested.connect(self.clear_my_motion)
+        right = QWidget()
+        right_column = QVBoxLayout(right)
+        right_column.setContentsMargins(0, 0, 0, 0)
+        right_column.addWidget(self.voice)
+        right_column.addWidget(self.controls, 1)
         scroll = QScrollArea()
-        scroll.setWidget(self.controls)
+        scroll.setWidget(right)
         scroll.setWidgetResizable(True)
         scroll.setMinimumWidth(360)
         splitter = QSplitter()
@@ -247,8 +269,9 @@ class MainWindow(QMainWindow):
         for camera in cameras:
             self.camera_choice.addItem(camera.label, str(camera.index))
         self.camera_choice.addItem("Demo driver (generated talking head)", DEMO)
+        self.camera_choice.addItem("No camera (your voice drives)", NO_CAMERA)
         wanted = self.state.camera
-        if wanted and not wanted.isdigit() and wanted != DEMO:
+        if wanted and not wanted.isdigit() and wanted not in (DEMO, NO_CAMERA):
             self.camera_choice.addItem(f"Video: {Path(wanted).name}", wanted)
         self.camera_choice.addItem("Video file…", None)
         if not wanted:
@@ -339,7 +362,8 @@ class MainWindow(QMainWindow):
         def job() -> LivePipeline:
             pipeline = LivePipeline(lambda: open_driver(spec), portrait, self.output_size,
                                     self._bridge.on_frame, self._bridge.message.emit,
-                                    settings_of(values), choose_backend(self._backend))
+                                    settings_of(values), choose_backend(self._backend),
+                                    self.listening.voice_mode())
             pipeline.edits = edits_of(values)
             pipeline.start()
             self._started.append(pipeline)
@@ -370,13 +394,19 @@ class MainWindow(QMainWindow):
         self.last_frame = frame
         self.frames_shown += 1
         self.output_view.show_frame(frame.output)
-        points = frame.landmarks if self.landmarks.isChecked() else None
-        self.camera_view.show_frame(frame.camera, points)
+        if self.state.camera == NO_CAMERA:
+            self.camera_view.set_placeholder("No camera")
+        else:
+            points = frame.landmarks if self.landmarks.isChecked() else None
+            self.camera_view.show_frame(frame.camera, points)
         self.fps_label.setText(f"{frame.fps:.0f} FPS")
         self.latency_label.setText(f"latency {frame.latency_ms:.0f} ms")
         self.backend_label.setText(frame.backend)
         self.sink_label.setText(self._sink_status())
-        if frame.face_found:
+        if frame.mode == "voice":
+            self.face_status.setText("Your voice is driving the portrait")
+            self.face_status.setStyleSheet("color: #38c;")
+        elif frame.face_found:
             self.face_status.setText("Face found")
             self.face_status.setStyleSheet("color: #3a3;")
         else:
@@ -456,6 +486,34 @@ class MainWindow(QMainWindow):
             parts.append(f"recording {self.recorder.frames_written / self.recorder.fps:.0f} s")
         return " | ".join(parts)
 
+    # Voice
+    def set_voice_mode(self, mode: str) -> None:
+        """camera, voice or auto, from the next frame on (cross-faded, no restart)."""
+        self.listening.set_mode(mode)
+        self.state.voice_mode = mode
+        self.voice.mode.setCurrentIndex(self.voice.mode.findData(mode))
+        self._show_listening()
+
+    def set_microphone(self, name: str) -> None:
+        """Listen to the input device called `name` ("" for the system's default)."""
+        self.listening.set_device(microphone_index(name))
+        self.state.microphone = name
+        self._show_listening()
+
+    def _liveliness_changed(self, liveliness: float) -> None:
+        self.listening.set_liveliness(liveliness)
+        self.state.liveliness = liveliness
+
+    def clear_my_motion(self) -> None:
+        self.listening.bank.clear()
+        self.statusBar().showMessage("Your learned motion was cleared", 4000)
+        self._show_listening()
+
+    def _show_listening(self) -> None:
+        listening = self.listening
+        self.voice.show_listening(listening.mode, listening.level, listening.problem)
+        self.voice.show_motion(len(listening.bank.clips))
+
     # Controls
     def _controls_changed(self, values: ControlValues) -> None:
         self.state.controls = values
@@ -506,4 +564,6 @@ class MainWindow(QMainWindow):
             if pipeline.running:
                 pipeline.stop()
         self._started.clear()
+        self._level_timer.stop()
+        self.listening.close()
         super().closeEvent(event)

@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QStandardPaths
 
 from engine.editing import Edits
+from engine.voice import MODES
 
 SETTINGS_ENV = "STANDIN_SETTINGS"  # a settings file to use instead of the user's own
 OUTPUT_SIZES = ("512x512", "640x480", "1280x720", "1920x1080")
@@ -50,6 +51,9 @@ class AppState:
     output_size: str = "1280x720"  # what the virtual camera and recordings get
     output_fps: int = 30
     mirror: bool = False
+    voice_mode: str = "auto"  # camera, voice or auto (engine/voice/mode.py)
+    microphone: str = ""  # an input device's name; "" for the system's default
+    liveliness: float = 0.5  # head motion under the voice, 0 to 1
 
 
 def settings_path() -> Path:
@@ -88,9 +92,15 @@ class Store:
                 output_size=str(settings.value("output_size", AppState.output_size)),
                 output_fps=int(settings.value("output_fps", AppState.output_fps)),
                 mirror=str(settings.value("mirror", "false")) == "true",
+                voice_mode=str(settings.value("voice_mode", AppState.voice_mode)),
+                microphone=str(settings.value("microphone", "")),
+                liveliness=float(settings.value("liveliness", AppState.liveliness)),
             )
             if state.output_size not in OUTPUT_SIZES or state.output_fps not in OUTPUT_FPS:
                 raise ValueError(f"unknown output {state.output_size} at {state.output_fps} FPS")
+            if state.voice_mode not in MODES or not 0.0 <= state.liveliness <= 1.0:
+                raise ValueError(f"unknown voice mode {state.voice_mode} or liveliness "
+                                 f"{state.liveliness}")
         except (ValueError, TypeError, AttributeError) as err:
             kept = self.path.with_name(f"{self.path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
             shutil.copyfile(self.path, kept)
@@ -116,6 +126,9 @@ class Store:
         settings.setValue("output_size", state.output_size)
         settings.setValue("output_fps", state.output_fps)
         settings.setValue("mirror", "true" if state.mirror else "false")
+        settings.setValue("voice_mode", state.voice_mode)
+        settings.setValue("microphone", state.microphone)
+        settings.setValue("liveliness", state.liveliness)
         settings.sync()
         del settings
         os.replace(partial, self.path)

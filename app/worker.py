@@ -21,11 +21,15 @@ class Worker(QObject):
         self._finished.connect(self._on_finished)
         self._failed.connect(self._on_failed)
         self.pending = 0  # jobs submitted and not yet answered (counted on the UI thread)
+        self._shut = False
 
     def submit(self, job: Callable[[], Any], done: Callable[[Any], None],
                failed: Callable[[str], None]) -> None:
         """Run `job` in the background; then `done(result)`, or `failed(message)` if it
-        raised a StandinError, on the UI thread."""
+        raised a StandinError, on the UI thread. After shutdown() (the window closed before a
+        queued start reached the worker) nothing runs."""
+        if self._shut:
+            return
         self.pending += 1
 
         def run() -> None:
@@ -50,4 +54,5 @@ class Worker(QObject):
         failed(message)
 
     def shutdown(self) -> None:
+        self._shut = True
         self._pool.shutdown(wait=True)

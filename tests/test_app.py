@@ -17,7 +17,12 @@ from engine import face_topology as topo  # noqa: E402
 from engine import metrics  # noqa: E402
 from engine.image_io import write_image  # noqa: E402
 from engine.sinks import open_video_sink  # noqa: E402
+from engine.sources import NO_CAMERA  # noqa: E402
 from engine.tracking import FaceTracker  # noqa: E402
+from engine.voice.personal_bank import CLIP_S, PersonalBank  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+from .speech import SpeakingMicrophone, utterance  # noqa: E402
 
 WAIT_MS = 60_000
 
@@ -250,3 +255,82 @@ def test_record_button_writes_an_mp4(qtbot, open_window, tmp_path, monkeypatch):
     while capture.read()[0]:
         count += 1
     assert count >= 30 and capture.get(cv2.CAP_PROP_FRAME_WIDTH) == 512
+
+
+# Voice mode in the app: the microphone is an ALSA capture device speaking a made utterance
+def _choose(combo, data) -> None:
+    """Pick an item as the user does (activated is what the app listens to)."""
+    combo.setCurrentIndex(combo.findData(data))
+    combo.activated.emit(combo.currentIndex())
+
+
+def test_with_no_camera_the_voice_takes_over_and_moves_the_mouth(qtbot, open_window, tmp_path):
+    with SpeakingMicrophone(tmp_path, utterance(6.0)[0]):
+        window = open_window(camera=None)
+        _choose(window.camera_choice, NO_CAMERA)
+        assert window.state.voice_mode == "auto"
+        assert window.voice.listening.text() == "Listening"
+        qtbot.waitUntil(lambda: window.last_frame is not None
+                        and window.last_frame.mode == "voice", timeout=WAIT_MS)
+        assert window.face_status.text() == "Your voice is driving the portrait"
+        assert window.camera_view.image is None  # "No camera", not a dark picture
+        outputs, levels = [], []
+        for _ in range(45):  # about 3 s: syllables and a pause
+            outputs.append(_next_frames(qtbot, window, 2).copy())
+            levels.append(window.voice.level.value())
+        assert max(levels) >= 30 and min(levels) <= 5, levels  # the meter follows the voice
+        openings = [metrics.mouth_opening(_landmarks(o)) for o in outputs[::3]]
+        neutral = metrics.mouth_opening(_landmarks(data.astronaut()))
+        assert max(openings) - neutral > 0.1 and min(openings) - neutral < 0.05, openings
+        _choose(window.voice.mode, "camera")  # the camera only: the microphone closes
+        assert window.listening.microphone is None
+        qtbot.waitUntil(lambda: window.voice.level.value() == 0, timeout=WAIT_MS)
+        assert window.voice.listening.text() == "Microphone off (camera only)"
+        qtbot.waitUntil(lambda: window.last_frame.mode == "camera", timeout=WAIT_MS)
+        window.close()
+
+
+def test_voice_choices_survive_a_restart(qtbot, open_window, tmp_path):
+    with SpeakingMicrophone(tmp_path, utterance(2.0)[0]):
+        window = open_window()
+        _choose(window.voice.mode, "voice")
+        window.voice.liveliness.setValue(80)
+        _choose(window.voice.microphone, "default")  # the ALSA device, by its name
+        assert window.listening.device is not None and window.listening.problem is None
+        window.close()
+        again = open_window(camera=None, portrait=None)
+        assert again.voice.mode.currentData() == "voice" and again.listening.mode == "voice"
+        assert again.voice.liveliness.value() == 80
+        assert again.listening.settings.liveliness == 0.8
+        assert again.voice.microphone.chosen() == "default"
+        again.close()
+
+
+def test_without_a_microphone_voice_mode_says_so_and_still_moves_the_head(qtbot, open_window,
+                                                                         monkeypatch):
+    monkeypatch.setattr("engine.voice.microphone.list_microphones", lambda: [])
+    window = open_window()
+    _choose(window.voice.mode, "voice")
+    assert window.listening.microphone is None
+    assert window.voice.listening.text().startswith("No microphone found: connect one")
+    first = _next_frames(qtbot, window, 2).copy()
+    moved = max(float(np.abs(_next_frames(qtbot, window, 10).astype(int) - first).mean())
+                for _ in range(6))
+    assert window.last_frame.mode == "voice" and moved > 0.5  # the head moves on
+
+
+def test_clear_my_motion_forgets_the_learned_clips(qtbot, open_window, monkeypatch):
+    bank = PersonalBank()
+    for k in range(int(4 * CLIP_S * 30) + 10):  # 4 clips of a slow nod, a "webcam" at 30 FPS
+        bank.observe(k / 30, np.array([0.0, 5 * np.sin(k / 20), 0.0]))
+    bank.save()
+    window = open_window()
+    assert window.voice.motion.text() == "Your motion: 4 clips, in use"
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.No)
+    window.voice.clear.click()
+    assert bank.path.exists() and len(window.listening.bank.clips) == 4  # "No" keeps them
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    window.voice.clear.click()
+    assert not bank.path.exists() and window.listening.bank.clips == []
+    assert window.voice.motion.text().startswith("Your motion: none learned yet")
+    assert not window.voice.clear.isEnabled()
