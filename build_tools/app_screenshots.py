@@ -1,7 +1,8 @@
 """Screenshots of the real app window for looking at: first start, running with a portrait,
-the controls moved, the help dialog. Run it on a display (a virtual one is fine):
+the controls moved, the help dialog, and voice mode with no camera (the microphone is an ALSA
+device speaking a made utterance: tests/speech.py). Run it on a display (a virtual one is fine):
 
-    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python build_tools/app_screenshots.py [OUT_DIR] [CAMERA]
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python -m build_tools.app_screenshots [OUT_DIR] [CAMERA]
 
 OUT_DIR defaults to out/screenshots; CAMERA (a video file) to the demo driver. Uses a fresh
 settings file, so the first screenshot is what a new user sees.
@@ -20,6 +21,8 @@ from app.help import HelpDialog
 from app.icon import app_icon
 from app.main_window import DEMO, TITLE, MainWindow
 from app.store import Store
+from engine.sources import NO_CAMERA
+from tests.speech import SpeakingMicrophone, utterance
 
 
 def _wait(app: QApplication, seconds: float, until=lambda: False) -> None:
@@ -43,7 +46,8 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     app.setApplicationName(TITLE)
     app.setWindowIcon(app_icon())
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, \
+            SpeakingMicrophone(Path(folder), utterance(8.0)[0]):
         window = MainWindow(Store(Path(folder) / "settings.ini"), camera=camera)
         window.show()
         _wait(app, 0.3)
@@ -58,6 +62,13 @@ def main() -> int:
         dialog = HelpDialog(window)
         QTimer.singleShot(800, lambda: (_shoot(app, out, "4_help"), dialog.accept()))
         dialog.exec()
+        window.controls.reset_all()
+        window.landmarks.setChecked(False)
+        window.set_camera(NO_CAMERA)
+        _wait(app, 60, lambda: window.last_frame is not None and window.last_frame.mode == "voice")
+        _wait(app, 3.0)
+        _wait(app, 5.0, lambda: window.voice.level.value() > 60)
+        _shoot(app, out, "5_voice")
         window.close()
     return 0
 
