@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self.portrait: Portrait | None = None
         self.last_frame: LiveFrame | None = None
         self.frames_shown = 0
+        self._camera_lost = False  # frames without a camera picture came from a chosen camera
         self._want_running = True
         self.listening = Listening(self.state.voice_mode, microphone_index(self.state.microphone),
                                    VoiceSettings(self.state.liveliness))
@@ -394,11 +395,16 @@ class MainWindow(QMainWindow):
         self.last_frame = frame
         self.frames_shown += 1
         self.output_view.show_frame(frame.output)
-        if self.state.camera == NO_CAMERA:
-            self.camera_view.set_placeholder("No camera")
+        if frame.camera is None:
+            self.camera_view.set_placeholder(frame.camera_note or "")
+            self._camera_lost = self.state.camera != NO_CAMERA
         else:
             points = frame.landmarks if self.landmarks.isChecked() else None
             self.camera_view.show_frame(frame.camera, points)
+            if self._camera_lost:  # it came back: its "trying again" notice is over
+                self._camera_lost = False
+                self.hide_notice()
+                self.statusBar().showMessage("The camera is back", 4000)
         self.fps_label.setText(f"{frame.fps:.0f} FPS")
         self.latency_label.setText(f"latency {frame.latency_ms:.0f} ms")
         self.backend_label.setText(frame.backend)

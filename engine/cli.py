@@ -115,6 +115,12 @@ def _bench(args: argparse.Namespace) -> int:
     from .bench import run_bench, run_latency_bench
 
     backend = _backend(args)
+    if args.soak is not None:
+        from .soak import run_soak
+
+        run_soak(args.portrait, args.driving or DEMO, (args.sizes or [(512, 512)])[0],
+                 args.soak, backend)
+        return 0
     if args.latency:
         run_latency_bench(args.portrait, args.driving, (args.sizes or [(512, 512)])[0], backend)
         return 0
@@ -355,6 +361,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--latency", action="store_true",
                        help="capture-to-virtual-camera latency of the live pipeline (a 30 FPS "
                             "camera, 10 s, the recording virtual-camera backend)")
+    bench.add_argument("--soak", type=parse_count, default=None, metavar="FRAMES",
+                       help="a long call: standin run's pipeline (the --driving video looped as "
+                            "the camera, the recording virtual camera) for FRAMES frames; prints "
+                            "the rate, the work per frame and the memory as it goes (20000 for "
+                            "a soak test)")
     bench.add_argument("--ui", action="store_true",
                        help="the app's UI thread: its longest stall while rendering at 512x512")
     _add_backend(bench)

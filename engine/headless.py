@@ -6,6 +6,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -37,9 +38,11 @@ def run_headless(portrait: str | None, camera: str, size: tuple[int, int], fps: 
                  virtual_camera: VirtualCameraSettings | None, record: Path | None,
                  edits: Edits = Edits(), settings: Settings = Settings(),
                  backend: Choice = Choice("cpu", "default"), seconds: float | None = None,
-                 out: TextIO = sys.stdout, voice: Listening | None = None) -> int:
+                 out: TextIO = sys.stdout, voice: Listening | None = None,
+                 watch: Callable[[LiveFrame], bool] | None = None) -> int:
     """`voice`: the microphone and motion bank for voice and automatic modes (closed here at
-    the end); None: the camera alone drives the portrait."""
+    the end); None: the camera alone drives the portrait. `watch` sees every output frame
+    (on the pipeline's thread) and stops the run by returning True."""
     if virtual_camera is None and record is None:
         raise StandinError("nothing to send the output to: add --virtual-camera and/or "
                            "--record FILE")
@@ -53,17 +56,19 @@ def run_headless(portrait: str | None, camera: str, size: tuple[int, int], fps: 
     recorder = Recorder(record, fps, size, say) if record is not None else None
     vcam = VirtualCamera(virtual_camera, say) if virtual_camera is not None else None
     latest: dict[str, LiveFrame] = {}
+    stop = threading.Event()
 
     def on_frame(frame: LiveFrame) -> None:
         latest["frame"] = frame
         for sink in (vcam, recorder):
             if sink is not None:
                 sink.submit(frame.output, frame.captured_at)
+        if watch is not None and watch(frame):
+            stop.set()
 
     pipeline = LivePipeline(lambda: open_driver(camera), loaded, size, on_frame, say, settings,
                             backend, voice.voice_mode() if voice is not None else None)
     pipeline.edits = edits
-    stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) \
         if threading.current_thread() is threading.main_thread() else None
     started = time.perf_counter()

@@ -22,6 +22,7 @@ from .sources import FrameSource
 from .voice.mode import Drive, VoiceMode
 
 RETRY_SECONDS = 2.0  # a camera that cannot be opened, or went away, is tried again this often
+NO_PICTURE_FPS = 30.0  # without a camera picture the output goes on at this rate
 DARK_BELOW = 40  # mean grey level of the camera picture under which it is too dark to track
 FPS_WINDOW = 1.0  # seconds of output frames the shown FPS is counted over
 
@@ -33,7 +34,7 @@ class LiveFrame:
     """What the live pipeline shows, once per output frame."""
 
     output: np.ndarray  # RGB, the animated portrait
-    camera: np.ndarray  # RGB, the driving frame it was made from
+    camera: np.ndarray | None  # RGB, the driving frame it was made from; None: no picture
     landmarks: np.ndarray | None  # the driver's face in `camera` pixels
     face_found: bool
     guidance: str | None  # what the user should do when no face is found
@@ -43,6 +44,7 @@ class LiveFrame:
     timings_ms: dict[str, float]
     backend: str
     mode: str = "camera"  # what drove this frame: "camera" or "voice"
+    camera_note: str | None = None  # why there is no camera picture ("No camera", ...)
 
 
 class Newest(Generic[T]):
@@ -74,10 +76,10 @@ class Newest(Generic[T]):
 
 @dataclass(frozen=True)
 class _Captured:
-    frame: np.ndarray
+    frame: np.ndarray | None  # None: no picture (no camera chosen, or the camera is lost)
     captured_at: float  # time.perf_counter()
-    blank: bool  # no camera: nothing to track
     live: bool  # a webcam: the user's own motion
+    note: str | None = None  # with no picture: why (for the camera view)
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,15 @@ class _Analysed:
 
 
 NO_CAMERA_GUIDANCE = "No camera: choose one, or let your voice drive (voice or automatic mode)"
+CAMERA_LOST = "Camera lost: trying again"
+CAMERA_LOST_GUIDANCE = ("Camera lost: reconnect it, or choose another camera; trying again "
+                        f"every {RETRY_SECONDS:g} s")
+
+
+def _guidance(captured: _Captured) -> str:
+    if captured.frame is not None:
+        return guidance_for(captured.frame)
+    return CAMERA_LOST_GUIDANCE if captured.note == CAMERA_LOST else NO_CAMERA_GUIDANCE
 
 
 def guidance_for(frame: np.ndarray) -> str:
@@ -197,41 +208,50 @@ class LivePipeline:
         return self._running.is_set()
 
     def _capture(self) -> None:
+        """Frames from the source, at its own rate for a file. While there is no source (it
+        cannot be opened, or failed) it is retried every RETRY_SECONDS, and frames without a
+        picture keep the output going (still, or moved by the voice)."""
         source: FrameSource | None = None
-        next_due = 0.0
+        next_due = retry_at = 0.0
         while self._running.is_set():
-            if source is None:
+            if source is None and time.perf_counter() >= retry_at:
                 source = self._opened()
-                if source is None:
-                    continue
+                retry_at = time.perf_counter() + RETRY_SECONDS
                 next_due = time.perf_counter()
+            if source is None:
+                self._captured.put(_Captured(None, time.perf_counter(), False, CAMERA_LOST))
+                self._pause(1.0 / NO_PICTURE_FPS)
+                continue
             try:
                 frame = source.read()
             except StandinError as err:
                 self._on_message(f"{err}; trying again")
                 source.close()
-                source = None
+                source, retry_at = None, 0.0  # at once: a glitch may be over
                 continue
             if frame is None:  # a video file ended: play it again
                 source.close()
-                source = None
+                source, retry_at = None, 0.0
                 continue
-            self._captured.put(_Captured(frame, time.perf_counter(), source.blank,
-                                          source.live))
+            picture = None if source.blank else frame
+            self._captured.put(_Captured(picture, time.perf_counter(), source.live,
+                                          "No camera" if source.blank else None))
             if not source.live:  # files play at their own frame rate
                 next_due += 1.0 / source.fps
                 time.sleep(max(0.0, next_due - time.perf_counter()))
         if source is not None:
             source.close()
 
+    def _pause(self, seconds: float) -> None:
+        deadline = time.perf_counter() + seconds
+        while self._running.is_set() and time.perf_counter() < deadline:
+            time.sleep(min(0.05, max(0.0, deadline - time.perf_counter())))
+
     def _opened(self) -> FrameSource | None:
         try:
             return self._open_source()
         except StandinError as err:
             self._on_message(f"{err} (trying again every {RETRY_SECONDS:g} s)")
-            deadline = time.perf_counter() + RETRY_SECONDS
-            while self._running.is_set() and time.perf_counter() < deadline:
-                time.sleep(0.05)
             return None
 
     def _analyse(self) -> None:
@@ -248,7 +268,7 @@ class LivePipeline:
                 self._recentre = False
                 self._session.recentre()
             session = self._session
-            if captured.blank or (self.voice is not None and self.voice.mode == "voice"):
+            if captured.frame is None or (self.voice is not None and self.voice.mode == "voice"):
                 analysis = Analysis(captured.captured_at, False, None, None,
                                     {"track": 0.0, "motion": 0.0})
             else:
@@ -270,13 +290,14 @@ class LivePipeline:
             self._output_times.append(now)
             while self._output_times[0] < now - FPS_WINDOW:
                 self._output_times.popleft()
-            frame, analysis = item.captured.frame, item.drive.camera
+            captured, analysis = item.captured, item.drive.camera
             self._on_frame(LiveFrame(
-                output=output, camera=frame, landmarks=analysis.landmarks,
+                output=output, camera=captured.frame, landmarks=analysis.landmarks,
                 face_found=analysis.face_found,
                 guidance=None if analysis.face_found or item.drive.voice_weight == 1.0
-                else NO_CAMERA_GUIDANCE if item.captured.blank else guidance_for(frame),
-                captured_at=item.captured.captured_at,
-                latency_ms=(now - item.captured.captured_at) * 1000.0,
+                else _guidance(captured),
+                captured_at=captured.captured_at,
+                latency_ms=(now - captured.captured_at) * 1000.0,
                 fps=(len(self._output_times) - 1) / FPS_WINDOW,
-                timings_ms=timings, backend=item.session.backend, mode=item.drive.mode))
+                timings_ms=timings, backend=item.session.backend, mode=item.drive.mode,
+                camera_note=captured.note))

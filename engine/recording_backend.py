@@ -11,6 +11,7 @@ import numpy as np
 
 NAME = "recording"
 KEEP_FRAMES = 8
+KEEP_TIMES = 36_000  # send times kept: 20 minutes at 30 FPS (a long run must not grow)
 
 
 class RecordingBackend:
@@ -23,7 +24,7 @@ class RecordingBackend:
                  device: str | None, **kw):
         self.width, self.height, self.fps, self.fourcc = width, height, fps, fourcc
         self._device = device or "recording"
-        self.send_times: list[float] = []  # time.perf_counter() of each send
+        self.send_times: deque[float] = deque(maxlen=KEEP_TIMES)  # perf_counter() of sends
         self.frames: deque[np.ndarray] = deque(maxlen=KEEP_FRAMES)
         self.closed = False
         with RecordingBackend._lock:

@@ -3,6 +3,7 @@ real widgets, the real live pipeline, the real tracker measuring the output."""
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import cv2
 import numpy as np
@@ -17,7 +18,9 @@ from engine import face_topology as topo  # noqa: E402
 from engine import metrics  # noqa: E402
 from engine.image_io import write_image  # noqa: E402
 from engine.sinks import open_video_sink  # noqa: E402
-from engine.sources import NO_CAMERA  # noqa: E402
+from engine.errors import SourceError  # noqa: E402
+from engine.live import CAMERA_LOST, CAMERA_LOST_GUIDANCE  # noqa: E402
+from engine.sources import NO_CAMERA, VideoFileSource  # noqa: E402
 from engine.tracking import FaceTracker  # noqa: E402
 from engine.voice.personal_bank import CLIP_S, PersonalBank  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
@@ -334,3 +337,72 @@ def test_clear_my_motion_forgets_the_learned_clips(qtbot, open_window, monkeypat
     assert not bank.path.exists() and window.listening.bank.clips == []
     assert window.voice.motion.text().startswith("Your motion: none learned yet")
     assert not window.voice.clear.isEnabled()
+
+
+# Faults: a camera that goes away mid-call, a portrait file that changes under the app
+class _FailingWebcam(VideoFileSource):
+    """The still 'camera' video as a webcam whose reads start failing after `good` frames."""
+
+    live = True
+
+    def __init__(self, path, outage: dict):
+        super().__init__(path)
+        self._outage = outage
+
+    def read(self):
+        self._outage["reads"] += 1
+        if self._outage["reads"] == self._outage["good"]:  # unplugged: reads fail, then opens
+            self._outage["back_at"] = time.perf_counter() + self._outage["seconds"]
+            raise SourceError("camera 0 stopped sending pictures: check that it is still "
+                              "connected")
+        frame = super().read()
+        if frame is None:  # the file ended: a camera goes on
+            self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            frame = super().read()
+        return frame
+
+
+def test_a_camera_lost_mid_call_keeps_the_portrait_going_and_recovers(qtbot, open_window, files,
+                                                                     monkeypatch):
+    outage = {"reads": 0, "good": 40, "seconds": 3.0, "back_at": None}
+
+    def open_camera(spec):
+        if outage["back_at"] is not None and time.perf_counter() < outage["back_at"]:
+            raise SourceError("no camera at index 0: connect a camera, or choose another")
+        return _FailingWebcam(files / "camera.mp4", outage)
+
+    monkeypatch.setattr("app.main_window.open_driver", open_camera)
+    window = open_window(camera="0")
+    messages = []
+    window._bridge.message.connect(messages.append)
+    qtbot.waitUntil(lambda: window.last_frame is not None and window.last_frame.camera is None,
+                    timeout=WAIT_MS)
+    assert window.last_frame.camera_note == CAMERA_LOST and window.camera_view.image is None
+    assert window.face_status.text() == CAMERA_LOST_GUIDANCE  # until the voice takes over
+    lost_at = window.frames_shown
+    qtbot.waitUntil(lambda: window.last_frame.mode == "voice", timeout=WAIT_MS)  # automatic
+    assert "no camera at index 0" in window.notice.text()  # retried, and said so
+    assert any("stopped sending pictures" in m for m in messages)
+    assert window.frames_shown - lost_at >= 20  # the output went on without a camera
+    qtbot.waitUntil(lambda: window.last_frame.camera is not None
+                    and window.last_frame.face_found, timeout=WAIT_MS)
+    assert time.perf_counter() >= outage["back_at"]
+    assert window.notice.isHidden()
+    qtbot.waitUntil(lambda: window.last_frame.mode == "camera", timeout=WAIT_MS)
+
+
+def test_a_portrait_file_changed_or_deleted_in_use_keeps_the_loaded_copy(qtbot, open_window,
+                                                                        files, tmp_path):
+    photo = tmp_path / "me.png"
+    photo.write_bytes((files / "astronaut.png").read_bytes())
+    window = open_window(portrait=str(photo))
+    _next_frames(qtbot, window, 3)
+    photo.write_bytes(b"not a picture any more")
+    _landmarks(_next_frames(qtbot, window, 10))  # still the face, from the loaded copy
+    photo.unlink()
+    _landmarks(_next_frames(qtbot, window, 10))
+    assert window.portrait.name == "me.png"
+    window.choose_portrait(str(photo))  # chosen again: it is gone, and the app says so
+    qtbot.waitUntil(lambda: "does not exist" in window.notice.text(), timeout=WAIT_MS)
+    assert window.portrait.name == "me.png"
+    _next_frames(qtbot, window, 3)

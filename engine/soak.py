@@ -1,0 +1,101 @@
+"""`standin bench --soak N`: a long call without a window. `standin run`'s pipeline (the camera
+a video file played in a loop, voice in automatic mode, the virtual camera on the recording
+backend) for N output frames, printing every REPORT_EVERY frames the output rate, the work per
+frame and the resident memory; then the first against the last COMPARE frames, and the memory
+growth after WARM_UP frames."""
+from __future__ import annotations
+
+import io
+import os
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .headless import run_headless
+from .live import LiveFrame
+from .render import Choice
+from .virtual_camera import VirtualCameraSettings
+from .voice.listening import Listening
+from .voice.personal_bank import PersonalBank
+
+REPORT_EVERY = 1000
+WARM_UP = 2000  # frames before memory is taken as settled (caches, allocator pools)
+COMPARE = 2000  # first and last frames compared for a slowdown
+VIRTUAL_CAMERA_FPS = 30.0
+
+
+def resident_mb() -> float:
+    """This process's resident memory now (Linux); elsewhere its peak so far."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+
+
+@dataclass
+class SoakMeter:
+    """Watches output frames (on the pipeline's thread) until `frames` were made."""
+
+    frames: int
+    out: object = sys.stdout
+    times: list[float] = field(default_factory=list)
+    work_ms: list[float] = field(default_factory=list)  # tracking + motion + rendering
+    memory: dict[int, float] = field(default_factory=dict)  # frame count -> resident MB
+
+    def __call__(self, frame: LiveFrame) -> bool:
+        self.times.append(time.perf_counter())
+        self.work_ms.append(sum(frame.timings_ms.values()))
+        n = len(self.times)
+        if n % REPORT_EVERY == 0 or n in (WARM_UP, self.frames):
+            self.memory[n] = resident_mb()
+        if n % REPORT_EVERY == 0:
+            recent = self.times[-REPORT_EVERY:]
+            print(f"{n:7d} frames {self.times[-1] - self.times[0]:8.1f} s "
+                  f"{(REPORT_EVERY - 1) / (recent[-1] - recent[0]):6.1f} FPS "
+                  f"{np.mean(self.work_ms[-REPORT_EVERY:]):6.1f} ms work "
+                  f"{self.memory[n]:8.1f} MB", file=self.out, flush=True)
+        return n >= self.frames
+
+    def summary(self) -> list[str]:
+        n = len(self.times)
+        if n < WARM_UP + COMPARE:
+            return [f"only {n} frames: a soak needs at least {WARM_UP + COMPARE} to compare"]
+
+        def rate(times: list[float]) -> float:
+            return (len(times) - 1) / (times[-1] - times[0])
+
+        first, last = rate(self.times[:COMPARE]), rate(self.times[-COMPARE:])
+        work_first = float(np.mean(self.work_ms[:COMPARE]))
+        work_last = float(np.mean(self.work_ms[-COMPARE:]))
+        settled, end = self.memory[WARM_UP], self.memory[max(self.memory)]
+        return [f"output rate: first {COMPARE} frames {first:.1f} FPS, last {COMPARE} "
+                f"{last:.1f} FPS (last/first {last / first:.3f})",
+                f"work per frame: first {COMPARE} {work_first:.1f} ms, last {COMPARE} "
+                f"{work_last:.1f} ms (last/first {work_last / work_first:.3f})",
+                f"resident memory: {settled:.1f} MB after {WARM_UP} frames, {end:.1f} MB after "
+                f"{n}: {end - settled:+.1f} MB"]
+
+
+def run_soak(portrait: str | None, camera: str, size: tuple[int, int], frames: int,
+             backend: Choice, out=sys.stdout) -> SoakMeter:
+    meter = SoakMeter(frames, out)
+    print(f"soak: {frames} frames of {camera} at {size[0]}x{size[1]}, {backend.backend} "
+          f"renderer, voice automatic, virtual camera 'recording' at {VIRTUAL_CAMERA_FPS:g} "
+          "FPS", file=out, flush=True)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:  # what it learns is not the user's motion
+        voice = Listening("auto", bank=PersonalBank(Path(folder) / "motion_bank.npz"))
+        run_headless(portrait, camera, size, VIRTUAL_CAMERA_FPS,
+                     VirtualCameraSettings(size, VIRTUAL_CAMERA_FPS, backend="recording"), None,
+                     backend=backend, out=io.StringIO(), voice=voice, watch=meter)
+    for line in meter.summary():
+        print(line, file=out)
+    print(f"took {time.perf_counter() - started:.0f} s", file=out, flush=True)
+    return meter
