@@ -64,71 +64,132 @@ def settings_path() -> Path:
     return Path(folder or Path.home() / ".config" / "standin") / "standin.ini"
 
 
+def _json(raw: str, kind: type):
+    value = json.loads(raw)
+    if not isinstance(value, kind):
+        raise ValueError(f"not a {kind.__name__}")
+    return value
+
+
+def _one_of(choices: tuple):
+    def parse(raw):
+        value = type(choices[0])(raw)
+        if value not in choices:
+            raise ValueError(f"{value} is not one of {choices}")
+        return value
+    return parse
+
+
+def _fraction(raw: str) -> float:
+    value = float(raw)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{value} is not from 0 to 1")
+    return value
+
+
+def _boolean(raw: str) -> bool:
+    if str(raw) not in ("true", "false"):
+        raise ValueError(f"{raw} is not true or false")
+    return str(raw) == "true"
+
+
+def _text(value) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+# How each AppState field is read from its stored text and written to it. Each is read on its
+# own: one damaged value costs that value, not the library.
+FIELDS = {
+    "library": (lambda raw: [str(p) for p in _json(raw, list)], json.dumps),
+    "portrait": (str, str),
+    "camera": (str, str),
+    "controls": (lambda raw: ControlValues.from_dict(_json(raw, dict)),
+                 lambda value: json.dumps(asdict(value))),
+    "presets": (lambda raw: {str(name): ControlValues.from_dict(values)
+                             for name, values in _json(raw, dict).items()},
+                lambda value: json.dumps({n: asdict(v) for n, v in value.items()})),
+    "show_landmarks": (_boolean, _text),
+    "output_size": (_one_of(OUTPUT_SIZES), str),
+    "output_fps": (_one_of(OUTPUT_FPS), str),
+    "mirror": (_boolean, _text),
+    "voice_mode": (_one_of(MODES), str),
+    "microphone": (str, str),
+    "liveliness": (_fraction, str),
+}
+
+
+def _read(path: Path) -> tuple[dict, list[str]] | None:
+    """(the values read, the names of those that could not be); None where the file is not
+    a settings file at all."""
+    if not path.is_file():
+        return None
+    settings = QSettings(str(path), QSettings.Format.IniFormat)
+    if settings.status() != QSettings.Status.NoError or settings.value("version") is None:
+        return None
+    values, failed = {}, []
+    for name, (parse, _) in FIELDS.items():
+        raw = settings.value(name)
+        if raw is None:
+            continue  # a file from an older version: the default
+        try:
+            values[name] = parse(raw)
+        except (ValueError, TypeError, AttributeError):
+            failed.append(name)
+    return values, failed
+
+
 class Store:
-    """Loads and saves AppState. `notice` is set when the file could not be read."""
+    """Loads and saves AppState. `notice` is set when the file could not be read whole.
+
+    Every save also writes a copy, `<name>.last-good`: a file damaged later (a disk error, a
+    hand edit) falls back, value by value, to that copy, then to defaults."""
 
     def __init__(self, path: Path | None = None):
         self.path = path or settings_path()
+        self.last_good = self.path.with_name(self.path.name + ".last-good")
         self.notice: str | None = None
 
     def load(self) -> AppState:
         if not self.path.exists():
             return AppState()
-        settings = QSettings(str(self.path), QSettings.Format.IniFormat)
-        try:
-            if settings.status() != QSettings.Status.NoError:
-                raise ValueError("not a settings file")
-            version = settings.value("version")
-            if version is None:
-                raise ValueError("no version")
-            state = AppState(
-                library=[str(p) for p in json.loads(settings.value("library", "[]"))],
-                portrait=str(settings.value("portrait", "")),
-                camera=str(settings.value("camera", "")),
-                controls=ControlValues.from_dict(json.loads(settings.value("controls", "{}"))),
-                presets={str(name): ControlValues.from_dict(values) for name, values
-                         in json.loads(settings.value("presets", "{}")).items()},
-                show_landmarks=str(settings.value("show_landmarks", "false")) == "true",
-                output_size=str(settings.value("output_size", AppState.output_size)),
-                output_fps=int(settings.value("output_fps", AppState.output_fps)),
-                mirror=str(settings.value("mirror", "false")) == "true",
-                voice_mode=str(settings.value("voice_mode", AppState.voice_mode)),
-                microphone=str(settings.value("microphone", "")),
-                liveliness=float(settings.value("liveliness", AppState.liveliness)),
-            )
-            if state.output_size not in OUTPUT_SIZES or state.output_fps not in OUTPUT_FPS:
-                raise ValueError(f"unknown output {state.output_size} at {state.output_fps} FPS")
-            if state.voice_mode not in MODES or not 0.0 <= state.liveliness <= 1.0:
-                raise ValueError(f"unknown voice mode {state.voice_mode} or liveliness "
-                                 f"{state.liveliness}")
-        except (ValueError, TypeError, AttributeError) as err:
-            kept = self.path.with_name(f"{self.path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
-            shutil.copyfile(self.path, kept)
-            self.notice = (f"Your settings could not be read ({err}): defaults are in use. "
-                           f"The old file was kept as {kept}.")
-            return AppState()
-        return state
+        read = _read(self.path)
+        values, failed = read if read is not None else ({}, list(FIELDS))
+        if failed:  # what is missing from a damaged file was likely lost in the damage
+            failed += [name for name in FIELDS if name not in values and name not in failed]
+            values.update(self._recover(failed, whole=read is None))
+        return AppState(**values)
 
-    def save(self, state: AppState) -> None:
+    def _recover(self, failed: list[str], whole: bool) -> dict:
+        """The failed values from the last good copy; the file is kept aside, never lost."""
+        kept = self.path.with_name(f"{self.path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+        shutil.copyfile(self.path, kept)
+        backup = _read(self.last_good)
+        restored = {} if backup is None else \
+            {name: backup[0][name] for name in failed if name in backup[0]}
+        source = "the last good copy is" if restored else "defaults are"
+        what = "Your settings could not be read" if whole else \
+            f"Some of your settings could not be read ({', '.join(failed)})"
+        self.notice = f"{what}: {source} in use. The old file was kept as {kept}."
+        return restored
+
+    def save(self, state: AppState) -> bool:
         """Written to a new file, then moved over the old one: an interrupted save leaves the
-        old settings whole."""
+        old settings whole. False (and nothing changed) where the file cannot be written."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_name(self.path.name + ".saving")
         partial.unlink(missing_ok=True)
         settings = QSettings(str(partial), QSettings.Format.IniFormat)
-        settings.setValue("version", 1)
-        settings.setValue("library", json.dumps(state.library))
-        settings.setValue("portrait", state.portrait)
-        settings.setValue("camera", state.camera)
-        settings.setValue("controls", json.dumps(asdict(state.controls)))
-        settings.setValue("presets", json.dumps({n: asdict(v) for n, v in state.presets.items()}))
-        settings.setValue("show_landmarks", "true" if state.show_landmarks else "false")
-        settings.setValue("output_size", state.output_size)
-        settings.setValue("output_fps", state.output_fps)
-        settings.setValue("mirror", "true" if state.mirror else "false")
-        settings.setValue("voice_mode", state.voice_mode)
-        settings.setValue("microphone", state.microphone)
-        settings.setValue("liveliness", state.liveliness)
+        settings.setValue("version", "1")
+        for name, (_, write) in FIELDS.items():
+            settings.setValue(name, write(getattr(state, name)))
         settings.sync()
+        written = settings.status() == QSettings.Status.NoError
         del settings
+        if not written:
+            partial.unlink(missing_ok=True)
+            return False
+        copy = self.last_good.with_name(self.last_good.name + ".saving")
+        shutil.copyfile(partial, copy)
         os.replace(partial, self.path)
+        os.replace(copy, self.last_good)
+        return True

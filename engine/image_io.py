@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import os
 import struct
+import warnings
 from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from engine.errors import OutputError, PortraitError
 
 MAX_PIXELS = 100_000_000
+MAX_FILE_MB = 400  # larger is not a photo (100 MP uncompressed is 300 MB); never read whole
 MIN_SIDE = 64
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -37,6 +41,22 @@ def _header_size(data: bytes) -> tuple[int, int] | None:
             else:
                 pos += 2 + struct.unpack(">H", data[pos + 2 : pos + 4])[0]
     return None
+
+
+def _stored_size(name: str, data: bytes) -> tuple[int, int] | None:
+    """(width, height) of any other format Pillow knows (TIFF, BMP, GIF, WebP, ...), from its
+    header, without decoding pixels; None where Pillow cannot read the header."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                return image.size
+    except Image.DecompressionBombError:  # Pillow's own limit, above ours
+        raise PortraitError(f"{name} is over {2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f} MP: "
+                            f"the limit is {MAX_PIXELS // 1_000_000} MP; use a smaller photo"
+                            ) from None
+    except Exception:  # not an image Pillow knows, or a damaged one: OpenCV has the last word
+        return None
 
 
 def _check_size(path: str, width: int, height: int) -> None:
@@ -71,6 +91,10 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     if file.is_dir():
         raise PortraitError(f"{name} is a folder, not an image: choose a JPEG or PNG photo")
     try:
+        megabytes = file.stat().st_size / 2**20
+        if megabytes > MAX_FILE_MB:
+            raise PortraitError(f"{name} is {megabytes:.0f} MB, too large for a photo (the "
+                                f"limit is {MAX_FILE_MB} MB): use a smaller photo")
         data = file.read_bytes()
     except OSError as err:
         raise PortraitError(
@@ -78,7 +102,7 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
         ) from None
     if not data:
         raise PortraitError(f"{name} is empty (0 bytes): choose a JPEG or PNG photo")
-    header_size = _header_size(data)
+    header_size = _header_size(data) or _stored_size(name, data)
     if header_size is not None:
         _check_size(name, *header_size)  # before decoding, so a huge image never gets allocated
 

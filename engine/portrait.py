@@ -9,7 +9,7 @@ import numpy as np
 from .errors import PortraitError
 from .image_io import read_image
 from .mesh import triangulate
-from .tracking import FaceTracker, face_width
+from .tracking import Detection, FaceTracker, face_width
 
 MIN_FACE_WIDTH = 48  # px; below this the face has too little texture to animate
 
@@ -30,10 +30,38 @@ class Portrait:
         return self.image.shape[1], self.image.shape[0]
 
 
+def _in_squares(tracker: FaceTracker, image: np.ndarray) -> Detection:
+    """The faces in overlapping squares along a wide or tall photo. FaceMesh looks for faces
+    in the whole picture squeezed to a small square, where a face in a wide group photo or a
+    tall full-length shot is too small to see. A face cut by a square's edge is whole in the
+    next (they overlap by half), so only faces clear of the edges count."""
+    h, w = image.shape[:2]
+    side = min(h, w)
+    found: list[np.ndarray] = []
+    for start in range(0, max(h, w) - side + 1, max(1, side // 2)):
+        y, x = (start, 0) if h > w else (0, start)
+        detection = tracker.track(np.ascontiguousarray(image[y:y + side, x:x + side]))
+        if not detection.found:
+            continue
+        points = detection.landmarks[:468, :2]
+        margin = 0.02 * side
+        if points.min() < margin or points.max() > side - margin:
+            continue
+        landmarks = detection.landmarks + np.array([x, y, 0.0])
+        centre = landmarks[:468, :2].mean(0)
+        if all(np.linalg.norm(centre - f[:468, :2].mean(0)) > 0.5 * face_width(f) for f in found):
+            found.append(landmarks)
+    if not found:
+        return Detection(None, 0)
+    return Detection(max(found, key=face_width), len(found))
+
+
 def portrait_from_image(image: np.ndarray, name: str = "portrait") -> Portrait:
     """Track the face in an RGB image and mesh it; PortraitError if it cannot be animated."""
     with FaceTracker(video=False, max_faces=4, max_height=max(image.shape[0], 480)) as tracker:
         detection = tracker.track(image)
+        if not detection.found and max(image.shape[:2]) > 1.3 * min(image.shape[:2]):
+            detection = _in_squares(tracker, image)
     if not detection.found:
         raise PortraitError(f"no face found in {name}: choose a photo where the face is visible, "
                             "frontal and at least 100 px wide")

@@ -406,3 +406,35 @@ def test_a_portrait_file_changed_or_deleted_in_use_keeps_the_loaded_copy(qtbot, 
     qtbot.waitUntil(lambda: "does not exist" in window.notice.text(), timeout=WAIT_MS)
     assert window.portrait.name == "me.png"
     _next_frames(qtbot, window, 3)
+
+
+def test_the_app_never_changes_or_deletes_the_users_files(qtbot, open_window, files, tmp_path,
+                                                         monkeypatch):
+    """A session that adds photos (one without a face), removes one, records, and closes: every
+    file the user had is still there, byte for byte; the recording takes a new name."""
+    photos = tmp_path / "Pictures"
+    photos.mkdir()
+    for name in ("astronaut.png", "mirrored.png", "coffee.png"):
+        (photos / name).write_bytes((files / name).read_bytes())
+    videos = tmp_path / "Videos"
+    videos.mkdir()
+    monkeypatch.setattr("app.main_window.QStandardPaths.writableLocation",
+                        lambda location: str(videos))
+    monkeypatch.setattr("app.main_window.time.strftime", lambda form: "2026-11-21 10-00-00")
+    taken = videos / "Stand-in 2026-11-21 10-00-00.mp4"
+    taken.write_bytes(b"an earlier recording")
+    before = {p: p.read_bytes() for p in [*photos.iterdir(), taken]}
+    window = open_window()
+    for name in ("mirrored.png", "coffee.png"):
+        window.library.add(str(photos / name))
+        qtbot.waitUntil(lambda: window._worker.pending == 0, timeout=WAIT_MS)
+    assert "no face" in window.notice.text()
+    window.library.list.setCurrentRow(1)
+    window.library.remove_selected()
+    window.record_button.setChecked(True)
+    qtbot.waitUntil(lambda: window.recorder.frames_written >= 10, timeout=WAIT_MS)
+    window.record_button.setChecked(False)
+    qtbot.waitUntil(lambda: "Saved" in window.statusBar().currentMessage(), timeout=WAIT_MS)
+    window.close()
+    assert {p: p.read_bytes() for p in before} == before
+    assert (videos / "Stand-in 2026-11-21 10-00-00 (2).mp4").stat().st_size > 1000

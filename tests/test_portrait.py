@@ -49,3 +49,21 @@ def test_corrupt_file_is_refused(tmp_path, astronaut):
     path.write_bytes(jpeg.tobytes()[:2000])
     with pytest.raises(PortraitError, match="broken.jpg"):
         load_portrait(path)
+
+
+@pytest.mark.parametrize("layout", ["wide", "tall"])
+def test_a_face_small_in_a_wide_or_tall_photo_is_found(astronaut, layout):
+    """A group-photo width (or a full-length height): the face is found in a square of the
+    photo, where the whole picture squeezed for the detector shows it too small."""
+    canvas = np.full((512, 1600, 3), 235, np.uint8) if layout == "wide" else \
+        np.full((1600, 512, 3), 235, np.uint8)
+    at = 1000
+    if layout == "wide":
+        canvas[:, at:at + 512] = astronaut
+    else:
+        canvas[at:at + 512] = astronaut
+    portrait = portrait_from_image(canvas, layout)
+    centre = portrait.landmarks[:468, :2].mean(0)
+    expected = np.array([220.0, 125.0]) + ([at, 0] if layout == "wide" else [0, at])
+    assert np.linalg.norm(centre - expected) < 25, centre
+    assert portrait.notices == []
