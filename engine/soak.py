@@ -2,7 +2,7 @@
 a video file played in a loop, voice in automatic mode, the virtual camera on the recording
 backend) for N output frames, printing every REPORT_EVERY frames the output rate, the work per
 frame and the resident memory; then the first against the last COMPARE frames, and the memory
-growth after WARM_UP frames."""
+growth after the first COMPARE frames (the warm-up)."""
 from __future__ import annotations
 
 import io
@@ -24,8 +24,7 @@ from .voice.listening import Listening
 from .voice.personal_bank import PersonalBank
 
 REPORT_EVERY = 1000
-WARM_UP = 2000  # frames before memory is taken as settled (caches, allocator pools)
-COMPARE = 2000  # first and last frames compared for a slowdown
+COMPARE = 2000  # first and last frames compared for a slowdown (a fifth of a shorter run)
 VIRTUAL_CAMERA_FPS = 30.0
 
 
@@ -45,15 +44,19 @@ class SoakMeter:
 
     frames: int
     out: object = sys.stdout
+    compare: int = 0  # set from `frames`: COMPARE, or a fifth of a shorter run
     times: list[float] = field(default_factory=list)
     work_ms: list[float] = field(default_factory=list)  # tracking + motion + rendering
     memory: dict[int, float] = field(default_factory=dict)  # frame count -> resident MB
+
+    def __post_init__(self) -> None:
+        self.compare = min(COMPARE, self.frames // 5)
 
     def __call__(self, frame: LiveFrame) -> bool:
         self.times.append(time.perf_counter())
         self.work_ms.append(sum(frame.timings_ms.values()))
         n = len(self.times)
-        if n % REPORT_EVERY == 0 or n in (WARM_UP, self.frames):
+        if n % REPORT_EVERY == 0 or n in (self.compare, self.frames):
             self.memory[n] = resident_mb()
         if n % REPORT_EVERY == 0:
             recent = self.times[-REPORT_EVERY:]
@@ -64,23 +67,22 @@ class SoakMeter:
         return n >= self.frames
 
     def summary(self) -> list[str]:
-        n = len(self.times)
-        if n < WARM_UP + COMPARE:
-            return [f"only {n} frames: a soak needs at least {WARM_UP + COMPARE} to compare"]
+        n, k = len(self.times), self.compare
+        if k < 2:
+            return [f"only {n} frames: too few to compare"]
 
         def rate(times: list[float]) -> float:
             return (len(times) - 1) / (times[-1] - times[0])
 
-        first, last = rate(self.times[:COMPARE]), rate(self.times[-COMPARE:])
-        work_first = float(np.mean(self.work_ms[:COMPARE]))
-        work_last = float(np.mean(self.work_ms[-COMPARE:]))
-        settled, end = self.memory[WARM_UP], self.memory[max(self.memory)]
-        return [f"output rate: first {COMPARE} frames {first:.1f} FPS, last {COMPARE} "
-                f"{last:.1f} FPS (last/first {last / first:.3f})",
-                f"work per frame: first {COMPARE} {work_first:.1f} ms, last {COMPARE} "
-                f"{work_last:.1f} ms (last/first {work_last / work_first:.3f})",
-                f"resident memory: {settled:.1f} MB after {WARM_UP} frames, {end:.1f} MB after "
-                f"{n}: {end - settled:+.1f} MB"]
+        first, last = rate(self.times[:k]), rate(self.times[-k:])
+        work_first, work_last = float(np.mean(self.work_ms[:k])), float(np.mean(self.work_ms[-k:]))
+        settled, end = self.memory[k], self.memory[max(self.memory)]
+        return [f"output rate: first {k} frames {first:.1f} FPS, last {k} {last:.1f} FPS "
+                f"(last/first {last / first:.3f})",
+                f"work per frame: first {k} {work_first:.1f} ms, last {k} {work_last:.1f} ms "
+                f"(last/first {work_last / work_first:.3f})",
+                f"resident memory: {settled:.1f} MB after {k} frames (warm-up), {end:.1f} MB "
+                f"after {n}: {end - settled:+.1f} MB"]
 
 
 def run_soak(portrait: str | None, camera: str, size: tuple[int, int], frames: int,

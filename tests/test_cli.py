@@ -178,3 +178,18 @@ def test_still_video_of_the_portrait_renders_the_portrait(tmp_path, portrait_fil
     assert len(frames) == 25
     psnrs = [metrics.psnr(f, astronaut) for f in frames]
     assert min(psnrs) >= 40, psnrs
+
+
+def test_soak_reports_rate_work_and_memory(driving_file):
+    """`standin bench --soak N` (the real soak is 20000 frames; 150 here): a line per 1000
+    frames would not come, but the summary compares the first and last fifths."""
+    result = standin("bench", "--soak", "150", "--driving", str(driving_file), "--sizes", "256")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("soak: 150 frames of")
+    rate = next(line for line in lines if line.startswith("output rate: first 30 frames"))
+    work = next(line for line in lines if line.startswith("work per frame: first 30"))
+    memory = next(line for line in lines if line.startswith("resident memory:"))
+    assert float(rate.split()[5]) > 5  # FPS, measured
+    assert float(work.split()[4]) > 1  # ms of tracking and rendering
+    assert "after 150:" in memory and memory.rstrip().endswith("MB")
