@@ -11,6 +11,7 @@ from .image_io import read_image
 from .mesh import triangulate
 from .tracking import Detection, FaceTracker, face_width
 
+MAX_SQUARES = 16  # a panorama is searched in at most this many squares (each a detection)
 MIN_FACE_WIDTH = 48  # px; below this the face has too little texture to animate
 
 DEFAULT_PORTRAIT = Path(__file__).resolve().parents[1] / "assets" / "default_portrait.jpg"
@@ -34,11 +35,13 @@ def _in_squares(tracker: FaceTracker, image: np.ndarray) -> Detection:
     """The faces in overlapping squares along a wide or tall photo. FaceMesh looks for faces
     in the whole picture squeezed to a small square, where a face in a wide group photo or a
     tall full-length shot is too small to see. A face cut by a square's edge is whole in the
-    next (they overlap by half), so only faces clear of the edges count."""
+    next (they overlap by half, up to MAX_SQUARES), so only faces clear of the edges count."""
     h, w = image.shape[:2]
     side = min(h, w)
     found: list[np.ndarray] = []
-    for start in range(0, max(h, w) - side + 1, max(1, side // 2)):
+    last = max(h, w) - side
+    stride = max(side // 2, -(-last // (MAX_SQUARES - 1)), 1)
+    for start in sorted({*range(0, last + 1, stride), last}):  # the far end too
         y, x = (start, 0) if h > w else (0, start)
         detection = tracker.track(np.ascontiguousarray(image[y:y + side, x:x + side]))
         if not detection.found:

@@ -18,6 +18,7 @@ NO_MICROPHONE_FIX = ("connect one (if one is connected: check the system's sound
                      "and that PortAudio is installed; Debian/Ubuntu: sudo apt install "
                      "libportaudio2)")
 STALL_S = 0.5  # no sound for this long from an open stream: the device stopped (unplugged)
+START_GRACE_S = 1.5  # some devices (Bluetooth) take a second to send their first sound
 HISTORY_S = 30.0  # mouth shapes kept (for tests and the level meter's peak)
 
 
@@ -64,7 +65,7 @@ class MicrophoneInput:
             # 16-bit: what every capture device gives natively
             self._stream = sd.InputStream(device=self.device, channels=1, samplerate=SAMPLE_RATE,
                                           dtype="int16", blocksize=HOP, callback=self._block)
-            self._last_block = time.perf_counter()
+            self._last_block = time.perf_counter() + START_GRACE_S
             self._stream.start()
         except (OSError, ImportError) as error:  # no PortAudio
             raise SourceError(f"no sound input ({error}): install PortAudio "
