@@ -114,9 +114,10 @@ class VoicePanel(QGroupBox):
             text = problem[0].upper() + problem[1:]
         else:
             text = "Listening"
-        self.listening.setText(text)
-        self.listening.setStyleSheet("" if problem is None or mode == "camera"
-                                     else "color: #d60;")
+        if text != self.listening.text():  # 20 times a second: restyle only on a change
+            self.listening.setText(text)
+            self.listening.setStyleSheet("" if problem is None or mode == "camera"
+                                         else "color: #d60;")
 
     def show_motion(self, clips: int) -> None:
         """How much of the user's own motion has been learned."""
