@@ -17,7 +17,7 @@ from engine.cameras import list_cameras
 from engine.editing import Edits
 from engine.errors import StandinError
 from engine.headless import DEMO, open_driver
-from engine.live import LiveFrame, LivePipeline
+from engine.live import CAMERA_LOST, LiveFrame, LivePipeline
 from engine.portrait import Portrait, load_portrait
 from engine.recorder import Recorder
 from engine.render import choose_backend
@@ -116,7 +116,7 @@ class MainWindow(QMainWindow):
         self.portrait: Portrait | None = None
         self.last_frame: LiveFrame | None = None
         self.frames_shown = 0
-        self._camera_lost = False  # frames without a camera picture came from a chosen camera
+        self._camera_lost = False  # the camera went away; its notice goes when it is back
         self._want_running = True
         self.listening = Listening(self.state.voice_mode, microphone_index(self.state.microphone),
                                    VoiceSettings(self.state.liveliness))
@@ -397,7 +397,7 @@ class MainWindow(QMainWindow):
         self.output_view.show_frame(frame.output)
         if frame.camera is None:
             self.camera_view.set_placeholder(frame.camera_note or "")
-            self._camera_lost = self.state.camera != NO_CAMERA
+            self._camera_lost = frame.camera_note == CAMERA_LOST
         else:
             points = frame.landmarks if self.landmarks.isChecked() else None
             self.camera_view.show_frame(frame.camera, points)

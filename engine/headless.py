@@ -17,7 +17,7 @@ from .portrait import load_portrait
 from .recorder import Recorder
 from .render import Choice
 from .session import Settings
-from .sources import FrameSource, open_source
+from .sources import NO_CAMERA, BlankSource, FrameSource, open_source
 from .virtual_camera import VirtualCamera, VirtualCameraSettings
 from .voice.listening import Listening
 
@@ -31,6 +31,8 @@ def open_driver(spec: str) -> FrameSource:
         from .demo_driver import DemoDriver
 
         return DemoDriver()
+    if spec == NO_CAMERA:
+        return BlankSource()
     return open_source(spec)
 
 

@@ -89,16 +89,18 @@ class _Analysed:
     drive: Drive
 
 
-NO_CAMERA_GUIDANCE = "No camera: choose one, or let your voice drive (voice or automatic mode)"
+NO_CAMERA_NOTE = "No camera"  # the camera view's note when none is chosen
 CAMERA_LOST = "Camera lost: trying again"
-CAMERA_LOST_GUIDANCE = ("Camera lost: reconnect it, or choose another camera; trying again "
-                        f"every {RETRY_SECONDS:g} s")
+# What to do, beside the camera view, for each note
+GUIDANCE = {
+    NO_CAMERA_NOTE: "No camera: choose one, or let your voice drive (voice or automatic mode)",
+    CAMERA_LOST: "Camera lost: reconnect it, or choose another camera; trying again every "
+                 f"{RETRY_SECONDS:g} s",
+}
 
 
 def _guidance(captured: _Captured) -> str:
-    if captured.frame is not None:
-        return guidance_for(captured.frame)
-    return CAMERA_LOST_GUIDANCE if captured.note == CAMERA_LOST else NO_CAMERA_GUIDANCE
+    return GUIDANCE[captured.note] if captured.frame is None else guidance_for(captured.frame)
 
 
 def guidance_for(frame: np.ndarray) -> str:
@@ -235,7 +237,7 @@ class LivePipeline:
                 continue
             picture = None if source.blank else frame
             self._captured.put(_Captured(picture, time.perf_counter(), source.live,
-                                          "No camera" if source.blank else None))
+                                          NO_CAMERA_NOTE if source.blank else None))
             if not source.live:  # files play at their own frame rate
                 next_due += 1.0 / source.fps
                 time.sleep(max(0.0, next_due - time.perf_counter()))

@@ -17,7 +17,7 @@ from engine.image_io import read_image
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 DEFAULT_VIDEO_FPS = 25.0
 DEFAULT_CAMERA_FPS = 30.0
-NO_CAMERA = "none"  # the source spec for no camera at all (the voice alone drives)
+NO_CAMERA = "none"  # the live pipeline's spec for no camera at all (the voice alone drives)
 
 
 class FrameSource(ABC):
@@ -168,7 +168,8 @@ class StillImageSource(FrameSource):
 
 
 class BlankSource(FrameSource):
-    """No camera: a dark frame at `fps`, forever, so the pipeline runs on the voice alone."""
+    """No camera: a dark frame at `fps`, forever, so the live pipeline runs on the voice alone
+    (never a file's driver: it has no end)."""
 
     blank = True
 
@@ -208,10 +209,7 @@ def open_source(
     still_fps: float = DEFAULT_VIDEO_FPS,
     still_frame_count: int | None = None,
 ) -> FrameSource:
-    """A camera for an int or all-digit string, no camera for NO_CAMERA, a still image by
-    suffix, else a video file."""
-    if spec == NO_CAMERA:
-        return BlankSource()
+    """A camera for an int or all-digit string, a still image by suffix, else a video file."""
     if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
         return WebcamSource(int(spec))
     path = Path(spec)

@@ -24,6 +24,13 @@ def utterance(seconds: float, syllables_per_s: float = 3.3) -> tuple[np.ndarray,
     return (0.2 * buzz * envelope).astype(np.float32), envelope
 
 
+def capture_device_reading(infile: Path) -> str:
+    """ALSA configuration making the default capture device read raw 16-bit samples from
+    `infile` (a file, or a named pipe)."""
+    return ('pcm.!default {\n  type file\n  slave.pcm "null"\n  file "/dev/null"\n'
+            f'  infile "{infile}"\n  format "raw"\n}}\n')
+
+
 class SpeakingMicrophone:
     """While entered, the default capture device of this process plays `speech` (16 kHz,
     -1 to 1) in a loop, in real time, each time it is opened. While `paused` is set it sends
@@ -41,9 +48,7 @@ class SpeakingMicrophone:
 
     def __enter__(self) -> "SpeakingMicrophone":
         os.mkfifo(self._pipe)
-        self._config.write_text(
-            'pcm.!default {\n  type file\n  slave.pcm "null"\n  file "/dev/null"\n'
-            f'  infile "{self._pipe}"\n  format "raw"\n}}\n')
+        self._config.write_text(capture_device_reading(self._pipe))
         self._thread.start()  # before PortAudio looks: listing devices opens the pipe
         self._saved_path = os.environ.get("ALSA_CONFIG_PATH")
         # A new path list makes ALSA read its configuration again (a changed ~/.asoundrc

@@ -19,7 +19,7 @@ from engine import metrics  # noqa: E402
 from engine.image_io import write_image  # noqa: E402
 from engine.sinks import open_video_sink  # noqa: E402
 from engine.errors import SourceError  # noqa: E402
-from engine.live import CAMERA_LOST, CAMERA_LOST_GUIDANCE  # noqa: E402
+from engine.live import CAMERA_LOST, GUIDANCE  # noqa: E402
 from engine.sources import NO_CAMERA, VideoFileSource  # noqa: E402
 from engine.tracking import FaceTracker  # noqa: E402
 from engine.voice.personal_bank import CLIP_S, PersonalBank  # noqa: E402
@@ -378,7 +378,7 @@ def test_a_camera_lost_mid_call_keeps_the_portrait_going_and_recovers(qtbot, ope
     qtbot.waitUntil(lambda: window.last_frame is not None and window.last_frame.camera is None,
                     timeout=WAIT_MS)
     assert window.last_frame.camera_note == CAMERA_LOST and window.camera_view.image is None
-    assert window.face_status.text() == CAMERA_LOST_GUIDANCE  # until the voice takes over
+    assert window.face_status.text() == GUIDANCE[CAMERA_LOST]  # until the voice takes over
     lost_at = window.frames_shown
     qtbot.waitUntil(lambda: window.last_frame.mode == "voice", timeout=WAIT_MS)  # automatic
     assert "no camera at index 0" in window.notice.text()  # retried, and said so

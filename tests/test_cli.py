@@ -193,3 +193,10 @@ def test_soak_reports_rate_work_and_memory(driving_file):
     assert float(rate.split()[5]) > 5  # FPS, measured
     assert float(work.split()[4]) > 1  # ms of tracking and rendering
     assert "after 150:" in memory and memory.rstrip().endswith("MB")
+
+
+def test_no_camera_is_for_live_use_only(tmp_path):
+    """'none' (no camera) has no end: `render` takes it as a file name and says it is not
+    there, instead of rendering for ever."""
+    result = standin("render", "--driving", "none", "--out", tmp_path / "out.mp4")
+    _assert_clean_error(result, "none", "does not exist")

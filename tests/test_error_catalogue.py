@@ -48,7 +48,8 @@ def _messages(tree: ast.AST) -> list[tuple[int, str]]:
             target = node.targets[0]
             name = target.id if isinstance(target, ast.Name) else getattr(target, "attr", "")
             if name in ("notice", "_problem") or name.endswith(NAMED) or name in NAMED:
-                texts.append(node.value)
+                value = node.value  # a message, or a table of them
+                texts += value.values if isinstance(value, ast.Dict) else [value]
         for text in filter(None, map(_text, texts)):
             found.append((node.lineno, text))
     return found

@@ -29,7 +29,7 @@ from engine.voice.mouth import MouthShape
 from engine.voice.personal_bank import CLIP_S, PersonalBank
 
 from .conftest import DRIVING, needs_fixtures
-from .speech import SpeakingMicrophone, utterance
+from .speech import SpeakingMicrophone, capture_device_reading, utterance
 
 FPS = 30.0
 
@@ -154,9 +154,7 @@ def test_speech_through_a_real_sound_device_moves_the_mouth_as_the_speaker_did(t
     speech = read_audio(clip)
     raw = tmp_path / "speech.raw"
     (np.clip(speech, -1, 1) * 32767).astype("<i2").tofile(raw)
-    (tmp_path / ".asoundrc").write_text(
-        'pcm.!default {\n  type file\n  slave.pcm "null"\n  file "/dev/null"\n'
-        f'  infile "{raw}"\n  format "raw"\n}}\n')
+    (tmp_path / ".asoundrc").write_text(capture_device_reading(raw))
     seconds = len(speech) / SAMPLE_RATE - 0.05
     env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
            "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
