@@ -1,5 +1,6 @@
-"""One portrait at one output size: target landmarks in, animated frame out (warp + render +
-mouth interior). Everything that depends only on the portrait is prepared here, once."""
+"""One portrait (or portrait set) at one output size: target landmarks in, animated frame out
+(warp + render + mouth interior + the set's other photos). Everything that depends only on the
+portrait is prepared here, once."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,20 +8,25 @@ import numpy as np
 from .framing import Framing, frame_portrait
 from .mouth import MouthInterior
 from .portrait import Portrait
+from .portrait_set import PortraitSet, as_set
 from .render.backends import Choice, make_renderer
+from .set_render import SetCompositor
 from .warp import CoarseWarp, DenseMotion
 
 
 class PortraitAnimator:
-    def __init__(self, portrait: Portrait, output_size: tuple[int, int],
+    def __init__(self, portrait: Portrait | PortraitSet, output_size: tuple[int, int],
                  backend: Choice = Choice("cpu", "default"), **renderer_options):
         """`renderer_options` go to render.backends.make_renderer (`say`)."""
+        portraits = as_set(portrait)
+        portrait = portraits.main
         self.framing: Framing = frame_portrait(portrait.size, output_size,
                                                portrait.landmarks[:468].mean(0))
         self._dense = DenseMotion(portrait, self.framing)
         self._renderer = make_renderer(backend, portrait.image, self.framing.scale, output_size,
                                        **renderer_options)
         self._mouth = MouthInterior(portrait.image, portrait.landmarks)
+        self.compositor = SetCompositor(portraits, self.framing, self._dense)
 
     @property
     def backend(self) -> str:
@@ -37,10 +43,14 @@ class PortraitAnimator:
         """Backward map for target landmarks given in portrait pixels."""
         return self._dense.coarse(target)
 
-    def render(self, warp: CoarseWarp, target: np.ndarray) -> np.ndarray:
-        """Sample the portrait through `warp`, then paint the mouth interior."""
+    def render(self, warp: CoarseWarp, target: np.ndarray, timestamp: float = 0.0) -> np.ndarray:
+        """Sample the portrait through `warp`, paint the mouth interior, then blend in the
+        set's other photos where they are nearer the target (`timestamp`, seconds, paces
+        their cross-fades; 0 throughout: each frame stands alone)."""
         image = self._renderer.render(warp)
         self._mouth.apply(image, self.framing.to_output(target))
+        self.compositor.choose(target, timestamp)
+        self.compositor.apply(image, warp, target)
         return image
 
     def __call__(self, target: np.ndarray) -> np.ndarray:

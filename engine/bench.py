@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .portrait import load_portrait
+from .portrait import Portrait
+from .portrait_set import PortraitSet
 from .render import Choice
 from .session import STAGES, Session
 
@@ -28,7 +29,7 @@ def _driving_clip(driving: str | Path | None) -> tuple[list[np.ndarray], str]:
     return clip + clip[-2:0:-1], source.name  # an endless clip with no jump
 
 
-def run_latency_bench(portrait_path: str | Path | None, driving: str | Path | None,
+def run_latency_bench(portrait: PortraitSet, driving: str | Path | None,
                       size: tuple[int, int], backend: Choice = Choice("cpu", "default"),
                       seconds: float = 10.0,
                       fps: float = 30.0) -> tuple[float, float]:
@@ -38,7 +39,6 @@ def run_latency_bench(portrait_path: str | Path | None, driving: str | Path | No
     from .sources import ArraySource
     from .virtual_camera import VirtualCamera, VirtualCameraSettings
 
-    portrait = load_portrait(portrait_path)
     clip, name = _driving_clip(driving)
     vcam = VirtualCamera(VirtualCameraSettings(size, fps, backend="recording"))
     pipeline = LivePipeline(lambda: ArraySource(clip, fps), portrait, size,
@@ -61,38 +61,59 @@ def run_latency_bench(portrait_path: str | Path | None, driving: str | Path | No
     return median, p95
 
 
-def run_bench(portrait_path: str | Path | None, driving: str | Path | None,
+def run_bench(portrait: PortraitSet, driving: str | Path | None,
               sizes: list[tuple[int, int]], backend: Choice = Choice("cpu", "default"),
               frames: int = 300) -> dict[tuple[int, int], dict]:
-    """Print one table per output size; returns the medians."""
-    portrait = load_portrait(portrait_path)
+    """Print one table per output size; returns the medians. A set of several photos is
+    timed against its main photo alone too."""
     clip, name = _driving_clip(driving)
-    print(f"portrait {portrait.name} {portrait.size[0]}x{portrait.size[1]}; driving "
+    main = portrait.main
+    photos = f" (a set of {len(portrait)} photos)" if len(portrait) > 1 else ""
+    print(f"portrait {portrait.name} {main.size[0]}x{main.size[1]}{photos}; driving "
           f"{name} {clip[0].shape[1]}x{clip[0].shape[0]}; renderer {backend.backend} "
           f"({backend.why}); "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores")
     results = {}
     for size in sizes:
-        with Session(portrait, size, backend=backend) as session:
-            stage_ms: dict[str, list[float]] = {s: [] for s in STAGES + ("total",)}
-            wall = []
-            for i in range(WARMUP + frames):
-                start = time.perf_counter()
-                result = session.process(clip[i % len(clip)], i / 25.0)
-                elapsed = time.perf_counter() - start
-                if i >= WARMUP:
-                    wall.append(elapsed)
-                    for s in stage_ms:
-                        stage_ms[s].append(result.timings_ms[s])
-        medians = {s: float(np.median(v)) for s, v in stage_ms.items()}
-        fps = 1.0 / float(np.median(wall))
+        if len(portrait) > 1:
+            alone = _stage_medians(main, clip, size, backend, frames)
+            print(f"{size[0]}x{size[1]}, main photo alone: " + _stage_line(alone))
+        medians, fps = _stage_medians(portrait, clip, size, backend, frames, wall=True)
         live_fps, latency = _live(portrait, clip, size, backend)
         results[size] = {**medians, "fps": fps, "live_fps": live_fps, "latency_ms": latency}
-        print(f"{size[0]}x{size[1]}: " + "  ".join(f"{s} {medians[s]:.2f} ms" for s in stage_ms)
+        print(f"{size[0]}x{size[1]}: " + _stage_line(medians)
               + f"  | end-to-end {fps:.1f} FPS (median of {frames} frames, one thread)"
               + f"  | live {live_fps:.1f} FPS, latency {latency:.1f} ms (median; tracking the"
               " next frame while rendering this one)")
+        if len(portrait) > 1:
+            extra = 100.0 * (medians["total"] / alone["total"] - 1.0)
+            print(f"{size[0]}x{size[1]}: the set of {len(portrait)} costs {extra:+.1f}% per frame "
+                  "over its main photo alone (median total)")
+            results[size]["set_extra_percent"] = extra
     return results
+
+
+def _stage_medians(portrait: Portrait | PortraitSet, clip: list[np.ndarray],
+                   size: tuple[int, int], backend: Choice, frames: int, wall: bool = False):
+    """Median milliseconds of each stage (and total) over `frames` frames after a warm-up;
+    with `wall`, also the end-to-end FPS."""
+    with Session(portrait, size, backend=backend) as session:
+        stage_ms: dict[str, list[float]] = {s: [] for s in STAGES + ("total",)}
+        times = []
+        for i in range(WARMUP + frames):
+            start = time.perf_counter()
+            result = session.process(clip[i % len(clip)], i / 25.0)
+            elapsed = time.perf_counter() - start
+            if i >= WARMUP:
+                times.append(elapsed)
+                for s in stage_ms:
+                    stage_ms[s].append(result.timings_ms[s])
+    medians = {s: float(np.median(v)) for s, v in stage_ms.items()}
+    return (medians, 1.0 / float(np.median(times))) if wall else medians
+
+
+def _stage_line(medians: dict[str, float]) -> str:
+    return "  ".join(f"{s} {ms:.2f} ms" for s, ms in medians.items())
 
 
 def _live(portrait, clip: list[np.ndarray], size: tuple[int, int],

@@ -30,13 +30,12 @@ def parse_size(text: str) -> tuple[int, int]:
 def _render(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .portrait import load_portrait
     from .session import Session, Settings
     from .sinks import check_output_path, open_video_sink
     from .sources import DEFAULT_VIDEO_FPS, open_source
 
     check_output_path(args.out, overwrite=args.overwrite)  # fail before any work
-    portrait = load_portrait(args.portrait)
+    portrait = _portraits(args)
     for notice in portrait.notices:
         print(f"note: {notice}", file=sys.stderr)
     if args.audio is not None:
@@ -48,7 +47,7 @@ def _render(args: argparse.Namespace) -> int:
     if args.driving == DEMO:
         from .demo_driver import DemoDriver
 
-        source = DemoDriver(portrait, loop=False)
+        source = DemoDriver(portrait.main, loop=False)
     else:
         # A still driving image renders one second: a posed portrait, not an endless file.
         source = open_source(args.driving, still_frame_count=round(DEFAULT_VIDEO_FPS))
@@ -98,7 +97,7 @@ def _render_voice(args: argparse.Namespace, portrait) -> int:
             open_video_sink(args.out, fps, session.output_size, lossless=args.lossless,
                             overwrite=args.overwrite) as sink:
         session.edits = _edits(args)
-        driver = VoiceDriver(portrait.landmarks, default_bank(),
+        driver = VoiceDriver(portrait.main.landmarks, default_bank(),
                              VoiceSettings(args.liveliness, args.seed))
         for i in tqdm(range(count), unit="frame", desc="rendering", disable=args.quiet,
                       file=sys.stderr):
@@ -118,13 +117,13 @@ def _bench(args: argparse.Namespace) -> int:
     if args.soak is not None:
         from .soak import run_soak
 
-        run_soak(args.portrait, args.driving or DEMO, (args.sizes or [(512, 512)])[0],
+        run_soak(_portraits(args), args.driving or DEMO, (args.sizes or [(512, 512)])[0],
                  args.soak, backend)
         return 0
     if args.latency:
-        run_latency_bench(args.portrait, args.driving, (args.sizes or [(512, 512)])[0], backend)
+        run_latency_bench(_portraits(args), args.driving, (args.sizes or [(512, 512)])[0], backend)
         return 0
-    run_bench(args.portrait, args.driving, args.sizes or [(512, 512), (1280, 720)], backend,
+    run_bench(_portraits(args), args.driving, args.sizes or [(512, 512), (1280, 720)], backend,
               args.frames)
     return 0
 
@@ -192,6 +191,13 @@ def _eval_cross(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_sets(args: argparse.Namespace) -> int:
+    from .evaluate import print_set_comparison
+
+    print_set_comparison(_clips(args), args.save, args.save_sets, args.frames)
+    return 0
+
+
 def _eval_scale(args: argparse.Namespace) -> int:
     from .evaluate import print_different_scale
     from .evaluate.scale import DEFAULT_FACTORS
@@ -216,7 +222,7 @@ def _run(args: argparse.Namespace) -> int:
     voice = None if args.voice == "camera" else Listening(
         args.voice, _microphone(args.microphone), VoiceSettings(args.liveliness, args.seed),
         say=lambda message: print(message, file=sys.stderr, flush=True))
-    return run_headless(args.portrait, args.camera, args.size, args.fps, vcam, args.record,
+    return run_headless(_portraits(args), args.camera, args.size, args.fps, vcam, args.record,
                         _edits(args), Settings(follow_distance=args.follow_distance),
                         _backend(args), args.seconds, voice=voice)
 
@@ -247,6 +253,38 @@ def _microphone(spec: str | None) -> int | None:
 def _edits(args: argparse.Namespace) -> Edits:
     return Edits(**{c.name: getattr(args, c.name) for c in CONTROLS},
                  lock_pose=args.lock_pose, lock_expression=args.lock_expression)
+
+
+def _add_portrait(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("portrait (one photo, or a set of photos of one person)")
+    group.add_argument("--portrait", default=None,
+                       help="portrait photo (JPEG, PNG, ...), or a set folder; default: the "
+                            "bundled portrait")
+    group.add_argument("--portrait-extra", action="append", default=[], metavar="PHOTO",
+                       help="an extra photo of the same person (smiling with teeth, mouth open, "
+                            "eyes closed, head turned...), repeatable: its real content is used "
+                            "where it is nearer what the face must show")
+    group.add_argument("--portrait-set", default=None, metavar="FOLDER",
+                       help="a set folder: main.jpg (or .png...) and the extra photos")
+
+
+def _portraits(args: argparse.Namespace):
+    """The portrait set the arguments name: --portrait (a photo or a set folder) or
+    --portrait-set, plus any --portrait-extra photos."""
+    from .portrait_set import load_portrait_set, set_photos
+
+    if args.portrait_set is not None and args.portrait is not None:
+        raise StandinError("--portrait and --portrait-set both name the main photo: give one "
+                           "(a set folder's main photo is its main.jpg)")
+    main, extras = args.portrait_set or args.portrait, list(args.portrait_extra)
+    folder = Path(main) if main is not None and Path(main).is_dir() else None
+    if folder is not None:
+        main, in_folder = set_photos(folder)
+        extras = [*in_folder, *extras]
+    loaded = load_portrait_set(main, extras)
+    if folder is not None:
+        loaded.name = folder.name
+    return loaded
 
 
 def _add_backend(parser: argparse.ArgumentParser) -> None:
@@ -288,8 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     render = sub.add_parser("render", help="animate a portrait with a driving video, to a file")
-    render.add_argument("--portrait", default=None,
-                        help="portrait photo (JPEG, PNG, ...; default: the bundled portrait)")
+    _add_portrait(render)
     render.add_argument("--driving", default=None,
                         help=f"driving video file (or a camera index, a still image for one "
                              f"second, or '{DEMO}' for a generated talking head)")
@@ -316,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="animate live without a window: camera in, virtual "
                          "camera and/or recording out (Ctrl-C stops)")
-    run.add_argument("--portrait", default=None, help="portrait photo (default: the bundled one)")
+    _add_portrait(run)
     run.add_argument("--camera", default="0",
                      help=f"camera index (default 0), a video file (looped), '{DEMO}', or "
                           f"'{NO_CAMERA}' (the voice alone drives)")
@@ -352,7 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(run=_run)
 
     bench = sub.add_parser("bench", help="print per-stage milliseconds and end-to-end FPS")
-    bench.add_argument("--portrait", default=None, help="portrait (default: the bundled one)")
+    _add_portrait(bench)
     bench.add_argument("--driving", default=None,
                        help="driving video (default: a generated talking head)")
     bench.add_argument("--sizes", type=parse_size, nargs="+", default=None,
@@ -394,6 +431,16 @@ def build_parser() -> argparse.ArgumentParser:
     cross.add_argument("--portrait", type=Path, action="append", default=None,
                        help="portrait photo, repeatable (default: the astronaut.png and "
                             "obama.jpg fixtures)")
+    sets = protocol("portrait-set", _eval_sets,
+                    "a set built from each clip's first half (frame 0, the widest mouth, the "
+                    "most closed eyes, the largest turn each way) vs frame 0 alone, both driven "
+                    "by the second half, which is the ground truth")
+    sets.add_argument("--save", type=Path, default=None,
+                      help="folder for side-by-side PNGs (frame 0 alone | set | truth) at the "
+                           "widest mouth, the most closed eyes and the largest turn")
+    sets.add_argument("--save-sets", type=Path, default=None, metavar="FOLDER",
+                      help="also save each clip's set as a set folder in FOLDER (for "
+                           "standin bench/render --portrait-set)")
     scale = protocol("different-scale", _eval_scale,
                      "the portrait driven by each clip stretched, vs by the clip itself")
     scale.add_argument("--factor", type=parse_factor, action="append", default=None,

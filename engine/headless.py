@@ -13,7 +13,7 @@ from typing import TextIO
 from .editing import Edits
 from .errors import StandinError
 from .live import LiveFrame, LivePipeline
-from .portrait import load_portrait
+from .portrait_set import PortraitSet
 from .recorder import Recorder
 from .render import Choice
 from .session import Settings
@@ -36,7 +36,7 @@ def open_driver(spec: str) -> FrameSource:
     return open_source(spec)
 
 
-def run_headless(portrait: str | None, camera: str, size: tuple[int, int], fps: float,
+def run_headless(portrait: PortraitSet, camera: str, size: tuple[int, int], fps: float,
                  virtual_camera: VirtualCameraSettings | None, record: Path | None,
                  edits: Edits = Edits(), settings: Settings = Settings(),
                  backend: Choice = Choice("cpu", "default"), seconds: float | None = None,
@@ -48,8 +48,7 @@ def run_headless(portrait: str | None, camera: str, size: tuple[int, int], fps: 
     if virtual_camera is None and record is None:
         raise StandinError("nothing to send the output to: add --virtual-camera and/or "
                            "--record FILE")
-    loaded = load_portrait(portrait)
-    for notice in loaded.notices:
+    for notice in portrait.notices:
         print(f"note: {notice}", file=sys.stderr)
 
     def say(message: str) -> None:
@@ -68,7 +67,7 @@ def run_headless(portrait: str | None, camera: str, size: tuple[int, int], fps: 
         if watch is not None and watch(frame):
             stop.set()
 
-    pipeline = LivePipeline(lambda: open_driver(camera), loaded, size, on_frame, say, settings,
+    pipeline = LivePipeline(lambda: open_driver(camera), portrait, size, on_frame, say, settings,
                             backend, voice.voice_mode() if voice is not None else None)
     pipeline.edits = edits
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) \

@@ -16,6 +16,7 @@ import numpy as np
 from .editing import Edits
 from .errors import StandinError
 from .portrait import Portrait
+from .portrait_set import PortraitSet
 from .render import Choice
 from .session import Analysis, Session, Settings
 from .sources import FrameSource
@@ -118,7 +119,7 @@ class LivePipeline:
     `on_message(str)` are called from the pipeline's threads: hand them on to a UI thread.
     """
 
-    def __init__(self, open_source: Callable[[], FrameSource], portrait: Portrait,
+    def __init__(self, open_source: Callable[[], FrameSource], portrait: Portrait | PortraitSet,
                  output_size: tuple[int, int], on_frame: Callable[[LiveFrame], None],
                  on_message: Callable[[str], None] = lambda message: None,
                  settings: Settings = Settings(), backend: Choice = Choice("cpu", "default"),
@@ -167,8 +168,8 @@ class LivePipeline:
     def recentre(self) -> None:
         self._recentre = True
 
-    def set_portrait(self, portrait: Portrait) -> None:
-        """Animate `portrait` from the next frame on. Slow (the portrait's mesh and maps are
+    def set_portrait(self, portrait: Portrait | PortraitSet) -> None:
+        """Animate `portrait` (a photo or a set) from the next frame on. Slow (the portrait's mesh and maps are
         prepared here): call it off the UI thread."""
         session = self._new_session(portrait, self._settings)
         session.edits = self._edits
@@ -177,12 +178,13 @@ class LivePipeline:
                 self._pending_session.close()
             self._pending_session = session
 
-    def _new_session(self, portrait: Portrait, settings: Settings) -> Session:
+    def _new_session(self, portrait: Portrait | PortraitSet, settings: Settings) -> Session:
         return Session(portrait, self._output_size, settings, self._backend,
                        say=self._on_message)
 
     @property
     def portrait(self) -> Portrait:
+        """The main photo of the portrait (set) being animated."""
         return self._session.portrait
 
     # Running

@@ -81,7 +81,7 @@ class MouthInterior:
         self._landmarks = landmarks
         self._lip = _lip_colour(image, landmarks)
         self._cavity = np.clip(self._lip * [0.30, 0.18, 0.18], 0, 255).astype(np.float32)
-        skin = _skin_pixels(image, landmarks)
+        skin = skin_pixels(image, landmarks)
         self._teeth = _teeth_colour(skin)
         self._drawn_teeth = _drawn_teeth_colour(skin)
         self._real = self._real_interior(image) if self.rest_opening >= REAL_INTERIOR_MIN else None
@@ -224,7 +224,7 @@ def _lip_colour(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     return np.median(pixels, 0).astype(np.float32) if len(pixels) else np.array([120.0, 60, 60], np.float32)
 
 
-def _skin_pixels(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+def skin_pixels(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     """(n, 3) float pixels of the face inside its oval, without lips and eyes."""
     face = _ring_mask(image.shape, landmarks, topo.FACE_OVAL)
     face[_ring_mask(image.shape, landmarks, topo.OUTER_LIP_RING, topo.RIGHT_EYE_RING,

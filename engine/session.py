@@ -12,6 +12,7 @@ from .framing import Framing
 from .motion import Motion, MotionEstimator, MotionSmoother
 from .mouth import MouthInterior
 from .portrait import Portrait
+from .portrait_set import PortraitSet, as_set
 from .ramp import smoothstep
 from .render import Choice
 from .retarget import Retargeter
@@ -67,6 +68,8 @@ class FrameResult:
     face_found: bool
     timings_ms: dict[str, float] = field(default_factory=dict)
     target: np.ndarray | None = None  # target landmarks in output pixels
+    # A portrait set: how much of each photo (columns) each region (set_render.REGIONS) shows.
+    set_weights: np.ndarray | None = None
 
 
 class _Laps:
@@ -90,15 +93,18 @@ def default_output_size(portrait: Portrait, long_side_max: int = 1920) -> tuple[
 
 
 class Session:
-    def __init__(self, portrait: Portrait, output_size: tuple[int, int] | None = None,
+    def __init__(self, portrait: Portrait | PortraitSet, output_size: tuple[int, int] | None = None,
                  settings: Settings = Settings(), backend: Choice = Choice("cpu", "default"),
                  **renderer_options):
-        """`backend`: render.choose_backend's choice; `renderer_options` go to
-        render.make_renderer (`say`: where a slow first build is reported)."""
-        self.portrait = portrait
+        """`portrait`: one photo or a set (its main photo is `self.portrait`). `backend`:
+        render.choose_backend's choice; `renderer_options` go to render.make_renderer (`say`:
+        where a slow first build is reported)."""
+        self.portrait_set = as_set(portrait)
+        portrait = self.portrait = self.portrait_set.main
         self.settings = settings
         self.output_size = output_size or default_output_size(portrait)
-        self._animator = PortraitAnimator(portrait, self.output_size, backend, **renderer_options)
+        self._animator = PortraitAnimator(self.portrait_set, self.output_size, backend,
+                                          **renderer_options)
         self.framing: Framing = self._animator.framing
         self._tracker = FaceTracker(video=True)
         self._estimator = MotionEstimator(portrait.landmarks, self._animator.mouth_opening)
@@ -170,11 +176,12 @@ class Session:
         clock.lap("retarget")
         field_ = self._animator.warp(target)
         clock.lap("warp")
-        image = self._animator.render(field_, target)
+        image = self._animator.render(field_, target, analysis.timestamp)
         clock.lap("render")
         times = clock.times
         times["total"] = sum(times[stage] for stage in STAGES)
-        return FrameResult(image, analysis.face_found, times, self.framing.to_output(target))
+        return FrameResult(image, analysis.face_found, times, self.framing.to_output(target),
+                           self._animator.compositor.weights)
 
     def _target(self, motion: Motion | None, edits: Edits) -> np.ndarray:
         """Target landmarks in portrait pixels for `motion` (None: the portrait at rest)."""

@@ -18,6 +18,7 @@ import numpy as np
 
 from .headless import run_headless
 from .live import LiveFrame
+from .portrait_set import PortraitSet
 from .render import Choice
 from .virtual_camera import VirtualCameraSettings
 from .voice.listening import Listening
@@ -85,7 +86,7 @@ class SoakMeter:
                 f"after {n}: {end - settled:+.1f} MB"]
 
 
-def run_soak(portrait: str | None, camera: str, size: tuple[int, int], frames: int,
+def run_soak(portrait: PortraitSet, camera: str, size: tuple[int, int], frames: int,
              backend: Choice, out=sys.stdout) -> SoakMeter:
     meter = SoakMeter(frames, out)
     print(f"soak: {frames} frames of {camera} at {size[0]}x{size[1]}, {backend.backend} "

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import face_topology as topo
 from .framing import Framing
-from .geometry import umeyama
+from .geometry import Similarity, umeyama
 from .head_shell import HeadShell
 from .mesh import LEFT_EYE_INTERIOR, RIGHT_EYE_INTERIOR
 from .portrait import Portrait
@@ -68,6 +68,7 @@ class CoarseWarp:
     base: BaseMaps
     patches: tuple[Patch, ...]
     face: tuple[slice, slice]
+    raster: "Raster | None" = None  # the target mesh on the grid (for a set's other photos)
 
     def expand(self) -> WarpField:
         h, w = self.base.x.shape
@@ -195,7 +196,7 @@ class DenseMotion:
         disp = self._outside_field(t_out)
         grid_xy = self._to_grid(t_out)
         tris = self._portrait.triangles
-        src_tri = self._lid_sources(target)[tris]
+        src_tri = self._lid_sources(target, self._src)[tris]
         front = self._front_facing(t_out)
         raster = self._rasterize(grid_xy, t_out, front, self._gw, self._gh)
         src = self._face_sources(raster, src_tri, t_out, self._grid_out[raster.pixels])
@@ -206,19 +207,46 @@ class DenseMotion:
             # a seam the grid cannot resolve
             if np.linalg.norm(t_out[upper, :2] - t_out[lower, :2], axis=1).min() < 2 * cell)
         return CoarseWarp(disp.reshape(self._gh, self._gw, 2).astype(np.float32), self._base,
-                          patches, _box(t_out[topo.FACE_OVAL, :2], (h, w)))
+                          patches, _box(t_out[topo.FACE_OVAL, :2], (h, w)), raster)
+
+    def grid_map_into(self, warp: CoarseWarp, target: np.ndarray, landmarks: np.ndarray,
+                      to_other: Similarity) -> np.ndarray:
+        """`warp`'s backward map on its grid, (gh, gw, 2), but into another photo of the same
+        face whose `landmarks` are given: on the face, the same target mesh carried back to
+        that photo's mesh; off it, the portrait positions carried over by `to_other` (portrait
+        pixels to the other photo's). `warp` must come from coarse(target)."""
+        positions = self._grid_base + warp.displacement.reshape(-1, 2)
+        positions = to_other.apply(positions)
+        t_out = self._framing.to_output(target)
+        src = landmarks[:, :2]
+        raster = warp.raster
+        src_tri = self._lid_sources(target, src)[self._portrait.triangles]
+        positions[raster.pixels] = self._face_sources(raster, src_tri, t_out,
+                                                      self._grid_out[raster.pixels], src)
+        return positions.reshape(self._gh, self._gw, 2).astype(np.float32)
+
+    def grid_coordinates(self, rows: slice, cols: slice) -> tuple[np.ndarray, np.ndarray]:
+        """The grid positions (x, y in cells; float32, as cv2.remap takes them) of the output
+        pixels in `rows`, `cols`: how a grid map is upsampled over part of the output."""
+        w, h = self._framing.output_size
+        xs = (np.arange(cols.start, cols.stop) + 0.5) * self._gw / w - 0.5
+        ys = (np.arange(rows.start, rows.stop) + 0.5) * self._gh / h - 0.5
+        grid_x, grid_y = np.meshgrid(xs.astype(np.float32), ys.astype(np.float32))
+        return grid_x, grid_y
 
     def _face_sources(self, raster: Raster, src_tri: np.ndarray, t_out: np.ndarray,
-                      points_out: np.ndarray) -> np.ndarray:
-        """Portrait positions for rasterised output points (`points_out`, output pixels)."""
-        src = (raster.bary[:, :, None] * src_tri[raster.triangles]).sum(1)
+                      points_out: np.ndarray, src: np.ndarray | None = None) -> np.ndarray:
+        """Portrait positions (or, given its landmarks `src`, another photo's) for rasterised
+        output points (`points_out`, output pixels)."""
+        src = self._src if src is None else src
+        out = (raster.bary[:, :, None] * src_tri[raster.triangles]).sum(1)
         for label, (corners, iris) in {
                 RIGHT_EYE_INTERIOR: (topo.RIGHT_EYE_CORNERS, topo.RIGHT_IRIS_CENTER),
                 LEFT_EYE_INTERIOR: (topo.LEFT_EYE_CORNERS, topo.LEFT_IRIS_CENTER)}.items():
             in_eye = self._eye_tris[label][raster.triangles]
             if in_eye.any():
-                src[in_eye] = _eye_map(t_out, self._src, corners, iris, points_out[in_eye])
-        return src
+                out[in_eye] = _eye_map(t_out, src, corners, iris, points_out[in_eye])
+        return out
 
     def drawn_triangles(self, target: np.ndarray) -> np.ndarray:
         """Indices of the mesh triangles that show in the output for `target` (portrait
@@ -267,20 +295,29 @@ class DenseMotion:
         src = self._face_sources(raster, src_tri, t_out, np.stack([cols, rows], 1).astype(np.float64))
         return Patch(rows, cols, src.astype(np.float32))
 
-    def _lid_sources(self, target: np.ndarray) -> np.ndarray:
-        """Portrait points to sample each landmark's texture from. As an eye closes, its lid
-        margins sample from further out, the upper toward the lid skin above it: the margins
-        of an open eye hold lashes and a rim of eyeball, which squeezed together would show
-        as a dark line flecked with white instead of a closed lid."""
-        src = self._src.copy()
+    def _lid_sources(self, target: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+        """Points of the photo with these `landmarks` (x, y) to sample each landmark's
+        texture from. As an eye closes, its lid margins sample from further out, the upper
+        toward the lid skin above it: the margins of an open eye hold lashes and a rim of
+        eyeball, which squeezed together would show as a dark line flecked with white instead
+        of a closed lid. (Target gaps are in the portrait's pixels, the rest gaps in the
+        photo's: the photo's own scale is taken out.)"""
+        src = landmarks.copy()
+        scale = self._scale_to(landmarks)
         for (_, upper, lower), above in zip(topo.OPENINGS[1:],
                                             (topo.RIGHT_EYE_ABOVE[0], topo.LEFT_EYE_ABOVE[0])):
-            gap = np.linalg.norm(target[upper, :2] - target[lower, :2], axis=1)
-            rest = np.linalg.norm(self._src[upper] - self._src[lower], axis=1)
+            gap = np.linalg.norm(target[upper, :2] - target[lower, :2], axis=1) * scale
+            rest = np.linalg.norm(landmarks[upper] - landmarks[lower], axis=1)
             closed = smoothstep(1.0 - gap / np.maximum(rest, 1e-6), *LID_SKIN_FROM)[:, None]
-            src[upper] += closed * LID_SKIN_SHIFT * (self._src[above] - self._src[upper])
-            src[lower] += closed * LID_SKIN_SHIFT * 0.5 * (self._src[lower] - self._src[upper])
+            src[upper] += closed * LID_SKIN_SHIFT * (landmarks[above] - landmarks[upper])
+            src[lower] += closed * LID_SKIN_SHIFT * 0.5 * (landmarks[lower] - landmarks[upper])
         return src
+
+    def _scale_to(self, landmarks: np.ndarray) -> float:
+        """The other photo's pixels per portrait pixel (1 for the portrait itself)."""
+        if landmarks is self._src:
+            return 1.0
+        return topo.interocular(landmarks) / max(topo.interocular(self._src), 1e-6)
 
     def _outside_field(self, t_out: np.ndarray) -> np.ndarray:
         """Displacement on the grid outside the face. Hair, ears and neck follow the head:

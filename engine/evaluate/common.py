@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import metrics
 from ..portrait import Portrait
+from ..portrait_set import PortraitSet, as_set
 from ..session import Session, Settings, default_output_size
 from ..sources import read_all_frames
 from ..tracking import FaceTracker
@@ -23,12 +24,16 @@ def read_clip(clip: str | Path, max_frames: int | None = None) -> tuple[list[np.
     return frames[:max_frames], fps
 
 
-def animate(portrait: Portrait, frames: Sequence[np.ndarray], fps: float,
-            settings: Settings | None = None) -> list[np.ndarray]:
-    """The portrait driven by `frames` in a fresh Session: one output frame per driving frame."""
-    size = default_output_size(portrait, OUTPUT_LONG_SIDE)
-    with Session(portrait, size, settings or Settings()) as session:
-        return [session.process(frame, i / fps).image for i, frame in enumerate(frames)]
+def animate(portrait: Portrait | PortraitSet, frames: Sequence[np.ndarray], fps: float,
+            settings: Settings | None = None, times: Sequence[float] | None = None
+            ) -> list[np.ndarray]:
+    """The portrait (or set) driven by `frames` in a fresh Session: one output frame per
+    driving frame. `times`: each frame's time in seconds (default: i / fps)."""
+    portraits = as_set(portrait)
+    size = default_output_size(portraits.main, OUTPUT_LONG_SIDE)
+    times = times if times is not None else [i / fps for i in range(len(frames))]
+    with Session(portraits, size, settings or Settings()) as session:
+        return [session.process(frame, t).image for frame, t in zip(frames, times)]
 
 
 def find_landmarks(frames: Sequence[np.ndarray]) -> list[np.ndarray | None]:
