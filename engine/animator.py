@@ -43,14 +43,17 @@ class PortraitAnimator:
         """Backward map for target landmarks given in portrait pixels."""
         return self._dense.coarse(target)
 
-    def render(self, warp: CoarseWarp, target: np.ndarray, timestamp: float = 0.0) -> np.ndarray:
+    def render(self, warp: CoarseWarp, target: np.ndarray, timestamp: float = 0.0,
+               set_weights: np.ndarray | None = None) -> np.ndarray:
         """Sample the portrait through `warp`, paint the mouth interior, then blend in the
         set's other photos where they are nearer the target (`timestamp`, seconds, paces
-        their cross-fades; 0 throughout: each frame stands alone)."""
+        their cross-fades; 0 throughout: each frame stands alone). `set_weights`: blend with
+        these (FrameResult.set_weights) instead, choosing nothing."""
         image = self._renderer.render(warp)
         self._mouth.apply(image, self.framing.to_output(target))
-        self.compositor.choose(target, timestamp)
-        self.compositor.apply(image, warp, target)
+        if set_weights is None:
+            self.compositor.choose(target, timestamp)
+        self.compositor.apply(image, warp, target, set_weights)
         return image
 
     def __call__(self, target: np.ndarray) -> np.ndarray:

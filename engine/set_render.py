@@ -27,6 +27,10 @@ from .render.texture import Texture, prepare_texture
 from .warp import CoarseWarp, DenseMotion
 
 FADE_SECONDS = 0.08  # a region's weights move at most from one photo to another in this long
+# ...but an eye's over longer: a shut lid and an open eye differ more than any other pair of
+# photos (measured: at 0.08 s a blink's change of photo moved the eye more per frame than 95%
+# of a clip's own frames do).
+EYE_FADE_SECONDS = 0.2
 # Each photo's weight in a region falls off with its cost (below): exp(-cost / SHARPNESS). Low
 # gives one photo at a time; high, a blur of all of them.
 SHARPNESS = 0.3
@@ -41,7 +45,9 @@ MOUTH_WIDTH_UNIT = 0.08  # mouth width (over the eyes' distance) difference cost
 EYE_OPEN_UNIT = 0.08  # eye opening (gap / width) difference costing 1
 HALF_EXPRESSION_UNIT = 0.3  # for a half of the face: mouth and eye opening difference costing 1
 MIN_WEIGHT = 0.03  # a photo weighing less in a region is left out of it (it would cost time)
+MAX_PHOTOS = 3  # ...and a region shows at most this many photos at once
 COLOUR_GAIN_LIMIT = (0.7, 1.4)
+HALF_INSET = 0.94  # a half of the face: the face's outline shrunk by this about its centre
 MOUTH_GROWTH = 1.35  # the mouth region: the outer lips grown by this about their centre  # a photo's colour is matched to the main's within this gain
 
 
@@ -77,9 +83,10 @@ class SourceFade:
     """One region's photos: each one's weight in the picture. The weights follow the costs
     continuously (a small change of target is a small change of weights, so nothing can flip
     between photos), lean toward the photos shown now (hysteresis), and move no faster than
-    a cross-fade of FADE_SECONDS (so even a jump of target cannot pop)."""
+    a cross-fade of `fade_seconds` (so even a jump of target cannot pop)."""
 
-    def __init__(self, count: int):
+    def __init__(self, count: int, fade_seconds: float = FADE_SECONDS):
+        self._fade_seconds = fade_seconds
         self.weights = np.zeros(count)
         self.weights[0] = 1.0
 
@@ -93,9 +100,9 @@ class SourceFade:
         goal = np.exp(-(costs - costs.min()) / SHARPNESS)
         goal /= goal.sum()
         change = goal - self.weights
-        largest = np.abs(change).max()
-        if dt > 0 and largest > 0:  # no past (the first frame): no fade
-            change *= min(1.0, dt / FADE_SECONDS / largest)
+        largest, allowed = np.abs(change).max(), dt / self._fade_seconds
+        if dt > 0 and largest > allowed:  # no past (the first frame): no fade
+            change *= allowed / largest
         self.weights = self.weights + change
         return self.weights
 
@@ -131,7 +138,8 @@ class SetCompositor:
             scale = framing.scale / to_photo.scale  # output pixels per photo pixel
             self._photos.append(_Photo(photo.landmarks, prepare_texture(image, scale, output_height),
                                        to_photo, MouthInterior(image, photo.landmarks)))
-        self._fades = [SourceFade(len(portrait_set)) for _ in REGIONS]
+        self._fades = [SourceFade(len(portrait_set), EYE_FADE_SECONDS if region.kind == "eye"
+                                 else FADE_SECONDS) for region in REGIONS]
         self._last_time: float | None = None
 
     @property
@@ -156,48 +164,73 @@ class SetCompositor:
                               for i, photo in enumerate(self._set.states)])
             fade.update(costs, dt)
 
-    def apply(self, image: np.ndarray, warp: CoarseWarp, target: np.ndarray) -> None:
+    def apply(self, image: np.ndarray, warp: CoarseWarp, target: np.ndarray,
+              weights: np.ndarray | None = None) -> None:
         """Blend the extra photos into `image` (the main photo's render of `warp`, output
-        pixels) in place, with the weights of the last choose()."""
+        pixels) in place, with the weights of the last choose(), or these `weights`
+        (regions, photos)."""
         if len(self._set) == 1:
             return
         t_out = self._framing.to_output(target)
-        maps: dict[int, np.ndarray] = {}
-        for region, fade in zip(REGIONS, self._fades):
-            weights = np.where(fade.weights >= MIN_WEIGHT, fade.weights, 0.0)
-            weights /= weights.sum()
-            if weights[0] >= 1.0:
-                continue
-            box = _region_box(region, t_out, image.shape)
-            if box is None:
-                continue
-            rows, cols = box
+        plan = []  # (region, its box, its photos' weights)
+        for region, region_weights in zip(REGIONS, self.weights if weights is None else weights):
+            kept = _strongest(region_weights)
+            box = _region_box(region, t_out, image.shape) if kept[0] < 1.0 else None
+            if box is not None:
+                plan.append((region, box, kept))
+        if not plan:
+            return
+        openings = self._dense.opening_raster(target)
+        sampled = {}  # each photo warped once, over the boxes of all the regions showing it
+        for index in sorted({i for _, _, kept in plan for i in np.flatnonzero(kept[1:]) + 1}):
+            union = _union([box for _, box, kept in plan if kept[index] > 0])
+            sampled[index] = union, self._sample(index, warp, target, openings, union)
+        for region, (rows, cols), kept in plan:
             mask = _region_mask(region, t_out, rows, cols)
             base = image[rows, cols].astype(np.float32)
-            mixed = base * weights[0]
-            for index in np.flatnonzero(weights[1:]) + 1:
-                if index not in maps:
-                    maps[index] = self._dense.grid_map_into(warp, target,
-                                                            self._photos[index].landmarks,
-                                                            self._photos[index].to_photo)
-                content = self._sample(index, maps[index], rows, cols, t_out, region)
-                mixed += weights[index] * _matched(content, base, mask)
-            alpha = mask[..., None]
-            image[rows, cols] = np.clip(base + alpha * (mixed - base), 0, 255).astype(np.uint8)
+            extras = np.zeros_like(base)
+            for index in np.flatnonzero(kept[1:]) + 1:
+                (union_rows, union_cols), content = sampled[index]
+                part = content[rows.start - union_rows.start:rows.stop - union_rows.start,
+                               cols.start - union_cols.start:cols.stop - union_cols.start]
+                if region.kind == "mouth":  # the photo's own mouth interior, where it opens wider
+                    part = part.copy()
+                    self._photos[index].mouth.apply(part, t_out - [cols.start, rows.start, 0.0])
+                extras += kept[index] * part.astype(np.float32)
+            # The colour match is linear in the content: done once on the photos' sum.
+            mixed = kept[0] * base + _matched(extras, (1.0 - kept[0]) * base, mask)
+            image[rows, cols] = np.clip(base + mask[..., None] * (mixed - base), 0,
+                                        255).astype(np.uint8)
 
-    def _sample(self, index: int, grid_map: np.ndarray, rows: slice, cols: slice,
-                t_out: np.ndarray, region: Region) -> np.ndarray:
-        """Photo `index` warped over the box `rows`, `cols` of the output (float32 RGB)."""
+    def _sample(self, index: int, warp: CoarseWarp, target: np.ndarray, openings,
+                box: tuple[slice, slice]) -> np.ndarray:
+        """Photo `index` warped to the target over `box` (rows, columns) of the output."""
         photo = self._photos[index]
-        grid_x, grid_y = self._dense.grid_coordinates(rows, cols)
+        rows, cols = box
+        cells = self._dense.grid_cells(rows, cols)
+        grid_map = self._dense.grid_map_into(warp, target, photo.landmarks, photo.to_photo,
+                                             openings, cells)
+        grid_x, grid_y = self._dense.grid_coordinates(rows, cols, cells)
         positions = cv2.remap(grid_map, grid_x, grid_y, cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REPLICATE)
         map_x, map_y = photo.texture.texel(positions[..., 0], positions[..., 1])
-        out = cv2.remap(photo.texture.image, map_x, map_y, cv2.INTER_LINEAR,
-                        borderMode=cv2.BORDER_REPLICATE)
-        if region.kind == "mouth":
-            photo.mouth.apply(out, t_out - [cols.start, rows.start, 0.0])
-        return out.astype(np.float32)
+        return cv2.remap(photo.texture.image, map_x, map_y, cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REPLICATE)
+
+
+def _union(boxes: list[tuple[slice, slice]]) -> tuple[slice, slice]:
+    return (slice(min(b[0].start for b in boxes), max(b[0].stop for b in boxes)),
+            slice(min(b[1].start for b in boxes), max(b[1].stop for b in boxes)))
+
+
+def _strongest(weights: np.ndarray) -> np.ndarray:
+    """A region's weights with only its MAX_PHOTOS heaviest photos, each of at least
+    MIN_WEIGHT, kept (renormalised): each photo shown costs a warp and a blend."""
+    kept = np.zeros_like(weights)
+    for index in np.argsort(weights)[::-1][:MAX_PHOTOS]:
+        if weights[index] >= MIN_WEIGHT:
+            kept[index] = weights[index]
+    return kept / kept.sum()
 
 
 def _matched(content: np.ndarray, base: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -205,11 +238,21 @@ def _matched(content: np.ndarray, base: np.ndarray, mask: np.ndarray) -> np.ndar
     over the region: the light and colour meet the main render's where the region ends."""
     edge = (4.0 * mask * (1.0 - mask))[..., None]
     sigma = max(min(mask.shape) / 4.0, 1.0)
-    difference = cv2.GaussianBlur(edge * (base - content), (0, 0), sigma)
-    weight = cv2.GaussianBlur(edge, (0, 0), sigma)
-    if weight.ndim == 2:
-        weight = weight[..., None]
+    difference = _smooth(edge * (base - content), sigma)
+    weight = _smooth(edge, sigma)
     return content + difference / np.maximum(weight, 1e-3)
+
+
+def _smooth(image: np.ndarray, sigma: float) -> np.ndarray:
+    """A wide Gaussian blur, done small: the result is smooth, and a full-size kernel of
+    this width took most of a frame's time."""
+    h, w = image.shape[:2]
+    factor = max(1.0, sigma / 2.0)
+    small = cv2.resize(image, (max(1, round(w / factor)), max(1, round(h / factor))),
+                       interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), sigma / factor)
+    out = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    return out.reshape(image.shape)
 
 
 def _region_points(region: Region, t_out: np.ndarray) -> np.ndarray:
@@ -222,7 +265,9 @@ def _region_points(region: Region, t_out: np.ndarray) -> np.ndarray:
         above = (topo.RIGHT_EYE_ABOVE if region.side == 0 else topo.LEFT_EYE_ABOVE)[1]
         points = t_out[np.concatenate([ring, above]), :2]
         return _grown(cv2.convexHull(points.astype(np.float32))[:, 0].astype(np.float64), 1.2)
-    return t_out[topo.FACE_OVAL, :2]
+    # Inside the face's edge: past it, the photo is only carried along with the main photo's
+    # motion, which it may already show (a dropped jaw would drop twice).
+    return _grown(t_out[topo.FACE_OVAL, :2], HALF_INSET)
 
 
 def _grown(points: np.ndarray, factor: float) -> np.ndarray:

@@ -18,7 +18,7 @@ from . import face_topology as topo
 from .framing import Framing
 from .geometry import Similarity, umeyama
 from .head_shell import HeadShell
-from .mesh import LEFT_EYE_INTERIOR, RIGHT_EYE_INTERIOR
+from .mesh import LEFT_EYE_INTERIOR, RIGHT_EYE_INTERIOR, SKIN
 from .portrait import Portrait
 from .ramp import smoothstep
 
@@ -183,6 +183,7 @@ class DenseMotion:
         self._eye_tris = {label: portrait.triangle_region == label
                           for label in (RIGHT_EYE_INTERIOR, LEFT_EYE_INTERIOR)}
         self._facing = np.sign(_signed_areas(self._src[portrait.triangles]))
+        self._openings = np.flatnonzero(portrait.triangle_region != SKIN)
         self._shell = HeadShell(portrait.landmarks)
 
     def __call__(self, target: np.ndarray) -> WarpField:
@@ -209,28 +210,55 @@ class DenseMotion:
         return CoarseWarp(disp.reshape(self._gh, self._gw, 2).astype(np.float32), self._base,
                           patches, _box(t_out[topo.FACE_OVAL, :2], (h, w)), raster)
 
+    def opening_raster(self, target: np.ndarray) -> Raster:
+        """The mouth's and eyes' openings of the target mesh on the grid, whichever way they
+        face: the portrait's closed mouth or eyes are slivers whose winding means nothing,
+        and another photo's open ones must show (grid_map_into). Once per frame."""
+        t_out = self._framing.to_output(target)
+        return self._rasterize(self._to_grid(t_out), t_out, self._openings, self._gw, self._gh)
+
+    def grid_cells(self, rows: slice, cols: slice) -> tuple[slice, slice]:
+        """The grid cells that output rows and columns are interpolated from."""
+        w, h = self._framing.output_size
+
+        def cells(span: slice, count: int, size: int) -> slice:
+            lo = int(np.floor((span.start + 0.5) * count / size - 0.5))
+            hi = int(np.ceil((span.stop - 0.5) * count / size - 0.5)) + 1
+            return slice(max(lo, 0), min(hi + 1, count))
+        return cells(rows, self._gh, h), cells(cols, self._gw, w)
+
     def grid_map_into(self, warp: CoarseWarp, target: np.ndarray, landmarks: np.ndarray,
-                      to_other: Similarity) -> np.ndarray:
-        """`warp`'s backward map on its grid, (gh, gw, 2), but into another photo of the same
-        face whose `landmarks` are given: on the face, the same target mesh carried back to
-        that photo's mesh; off it, the portrait positions carried over by `to_other` (portrait
-        pixels to the other photo's). `warp` must come from coarse(target)."""
-        positions = self._grid_base + warp.displacement.reshape(-1, 2)
-        positions = to_other.apply(positions)
+                      to_other: Similarity, openings: Raster,
+                      cells: tuple[slice, slice]) -> np.ndarray:
+        """`warp`'s backward map on the grid `cells`, (rows, cols, 2), but into another photo
+        of the same face whose `landmarks` are given: on the face (and its `openings`, from
+        opening_raster), the same target mesh carried back to that photo's mesh; off it, the
+        portrait positions carried over by `to_other` (portrait pixels to the other photo's).
+        `warp` must come from coarse(target)."""
+        rows, cols = cells
+        index = np.arange(self._gh * self._gw).reshape(self._gh, self._gw)[rows, cols].ravel()
+        positions = to_other.apply(self._grid_base[index]
+                                   + warp.displacement[rows, cols].reshape(-1, 2))
         t_out = self._framing.to_output(target)
         src = landmarks[:, :2]
-        raster = warp.raster
         src_tri = self._lid_sources(target, src)[self._portrait.triangles]
-        positions[raster.pixels] = self._face_sources(raster, src_tri, t_out,
-                                                      self._grid_out[raster.pixels], src)
-        return positions.reshape(self._gh, self._gw, 2).astype(np.float32)
+        for raster in (warp.raster, openings):
+            y, x = raster.pixels // self._gw, raster.pixels % self._gw
+            inside = (y >= rows.start) & (y < rows.stop) & (x >= cols.start) & (x < cols.stop)
+            part = Raster(raster.pixels[inside], raster.triangles[inside], raster.bary[inside])
+            local = (y[inside] - rows.start) * (cols.stop - cols.start) + x[inside] - cols.start
+            positions[local] = self._face_sources(part, src_tri, t_out,
+                                                  self._grid_out[part.pixels], src)
+        return positions.reshape(rows.stop - rows.start, cols.stop - cols.start, 2).astype(np.float32)
 
-    def grid_coordinates(self, rows: slice, cols: slice) -> tuple[np.ndarray, np.ndarray]:
-        """The grid positions (x, y in cells; float32, as cv2.remap takes them) of the output
-        pixels in `rows`, `cols`: how a grid map is upsampled over part of the output."""
+    def grid_coordinates(self, rows: slice, cols: slice,
+                         cells: tuple[slice, slice]) -> tuple[np.ndarray, np.ndarray]:
+        """The positions (x, y in cells of the grid part `cells`; float32, as cv2.remap takes
+        them) of the output pixels in `rows`, `cols`: how a grid map is upsampled over part
+        of the output."""
         w, h = self._framing.output_size
-        xs = (np.arange(cols.start, cols.stop) + 0.5) * self._gw / w - 0.5
-        ys = (np.arange(rows.start, rows.stop) + 0.5) * self._gh / h - 0.5
+        xs = (np.arange(cols.start, cols.stop) + 0.5) * self._gw / w - 0.5 - cells[1].start
+        ys = (np.arange(rows.start, rows.stop) + 0.5) * self._gh / h - 0.5 - cells[0].start
         grid_x, grid_y = np.meshgrid(xs.astype(np.float32), ys.astype(np.float32))
         return grid_x, grid_y
 

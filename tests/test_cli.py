@@ -200,3 +200,26 @@ def test_no_camera_is_for_live_use_only(tmp_path):
     there, instead of rendering for ever."""
     result = standin("render", "--driving", "none", "--out", tmp_path / "out.mp4")
     _assert_clean_error(result, "none", "does not exist")
+
+
+def test_render_with_a_portrait_set(tmp_path, portrait_file, driving_file):
+    """--portrait-extra adds photos to the main one; a set folder works as --portrait-set or
+    --portrait; naming the main photo twice is a clean error."""
+    extra = tmp_path / "set" / "open.png"
+    extra.parent.mkdir()
+    extra.write_bytes(portrait_file.read_bytes())
+    (tmp_path / "set" / "main.png").write_bytes(portrait_file.read_bytes())
+    result = standin("render", "--portrait", portrait_file, "--portrait-extra", extra,
+                     "--driving", driving_file, "--size", "128", "--out", tmp_path / "a.mp4",
+                     "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert _read(tmp_path / "a.mp4")[0] == 20
+    for option in ("--portrait-set", "--portrait"):
+        result = standin("render", option, tmp_path / "set", "--driving", driving_file,
+                         "--size", "128", "--out", tmp_path / f"b{option}.mp4", "--quiet")
+        assert result.returncode == 0, result.stderr
+    _assert_clean_error(standin("render", "--portrait", portrait_file, "--portrait-set",
+                                tmp_path / "set", "--out", tmp_path / "c.mp4"),
+                        "--portrait and --portrait-set both name the main photo")
+    _assert_clean_error(standin("render", "--portrait-set", tmp_path / "nothing",
+                                "--out", tmp_path / "d.mp4"), "does not exist")
