@@ -13,6 +13,7 @@ SHORTCUTS = (
     ("V", "Virtual camera on or off"),
     ("Ctrl+R", "Record the output (toggle)"),
     ("Ctrl+O", "Add portraits"),
+    ("Ctrl+M", "Make a portrait set of yourself (the camera takes the photos)"),
     ("Ctrl+Shift+R", "Reset all controls"),
     ("F1", "This help"),
     ("Ctrl+Q", "Quit"),
@@ -29,7 +30,11 @@ class HelpDialog(QDialog):
             "<h3>Stand-in</h3><p>Pick a portrait below the output; your camera's face drives "
             "it. The controls on the right edit pose and expression on top of your motion. "
             "Look straight at the camera and press <b>R</b> if the portrait's rest pose "
-            "looks off.</p><h4>Keyboard shortcuts</h4><table>" + rows + "</table>")
+            "looks off.</p><p>A portrait can be a <b>set</b>: its photo plus photos of the same "
+            "person smiling with teeth, mouth open, eyes closed, head turned. The portrait "
+            "uses them where its photo shows too little. Add photos to a portrait, or let "
+            "the camera take a set of you (<b>Ctrl+M</b>).</p>"
+            "<h4>Keyboard shortcuts</h4><table>" + rows + "</table>")
         text.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

@@ -18,15 +18,17 @@ from engine.editing import Edits
 from engine.errors import StandinError
 from engine.headless import DEMO, open_driver
 from engine.live import CAMERA_LOST, LiveFrame, LivePipeline
-from engine.portrait import Portrait, load_portrait
+from engine.portrait_set import PortraitSet, open_portrait
 from engine.recorder import Recorder
 from engine.render import choose_backend
 from engine.session import Settings
 from engine.sources import NO_CAMERA
+from engine.user_sets import add_photos
 from engine.virtual_camera import VirtualCamera, VirtualCameraSettings
 from engine.voice.driver import VoiceSettings
 from engine.voice.listening import Listening, microphone_index
 
+from .capture_dialog import CaptureDialog
 from .controls import ControlPanel
 from .help import HelpDialog
 from .icon import app_icon
@@ -113,7 +115,8 @@ class MainWindow(QMainWindow):
         self.virtual_camera: VirtualCamera | None = None
         self.recorder: Recorder | None = None
         self._started: list[LivePipeline] = []  # every pipeline started, to stop at close
-        self.portrait: Portrait | None = None
+        self.portrait: PortraitSet | None = None  # a single photo is a set of one
+        self.capture_dialog: CaptureDialog | None = None  # open: it holds the camera
         self.last_frame: LiveFrame | None = None
         self.frames_shown = 0
         self._camera_lost = False  # the camera went away; its notice goes when it is back
@@ -143,6 +146,8 @@ class MainWindow(QMainWindow):
         self.library = PortraitLibrary(self.state.library)
         self.library.chosen.connect(self.choose_portrait)
         self.library.changed.connect(self._library_changed)
+        self.library.extras_chosen.connect(self.add_photos)
+        self.library.capture_requested.connect(self.make_portrait_set)
         self.camera_choice = QComboBox()
         self.camera_choice.setToolTip("what drives the portrait")
         self.camera_choice.activated.connect(self._camera_activated)
@@ -253,6 +258,7 @@ class MainWindow(QMainWindow):
             "E": self.controls.lock_expression.toggle,
             "L": self.landmarks.toggle,
             "Ctrl+O": self.library.ask_for_portraits,
+            "Ctrl+M": self.make_portrait_set,
             "Ctrl+Shift+R": self.controls.reset_all,
             "V": self.virtual_camera_button.toggle,
             "Ctrl+R": self.record_button.toggle,
@@ -310,25 +316,29 @@ class MainWindow(QMainWindow):
 
     # Portraits
     def choose_portrait(self, path: str) -> None:
-        """Load `path` ("" for the bundled default) in the background and animate it."""
+        """Load `path` (a photo, a set folder, or "" for the bundled default) in the
+        background and animate it."""
         self._busy(f"Loading {Path(path).name if path else 'the default portrait'}…")
 
-        def job() -> tuple[Portrait, bool]:
-            portrait = load_portrait(path or None)
+        def job() -> tuple[PortraitSet, bool]:
+            portrait = open_portrait(path or None)
             pipeline = self.pipeline
             if pipeline is not None:
                 pipeline.set_portrait(portrait)  # swapped in at its next frame
             return portrait, pipeline is not None
 
-        def done(loaded: tuple[Portrait, bool]) -> None:
+        def done(loaded: tuple[PortraitSet, bool]) -> None:
             portrait, swapped = loaded
             self._idle()
             self.portrait = portrait
             self.state.portrait = path
             self.library.select(path)
-            self.statusBar().showMessage(f"Portrait: {portrait.name}", 4000)
+            photos = f" ({len(portrait)} photos)" if len(portrait) > 1 else ""
+            self.statusBar().showMessage(f"Portrait: {portrait.name}{photos}", 4000)
+            if portrait.notices:
+                self.show_notice("\n".join(portrait.notices))
             if self.pipeline is None:
-                self.output_view.show_frame(portrait.image)
+                self.output_view.show_frame(portrait.main.image)
             if self._want_running and (self.pipeline is None or not swapped):
                 self._restart()
 
@@ -345,6 +355,58 @@ class MainWindow(QMainWindow):
     def _library_changed(self, paths: list[str]) -> None:
         self.state.library = paths
 
+    def add_photos(self, portrait: str, photos: list[str]) -> None:
+        """Make `portrait` ("" for the bundled default) a set with `photos` (copies) added,
+        in the background; it then takes the portrait's place in the library and is used.
+        A photo with no usable face stops it, and nothing changes."""
+        self._busy(f"Adding {len(photos)} photo{'s' if len(photos) > 1 else ''}…")
+
+        def done(folder: Path) -> None:
+            self._idle()
+            self.library.replace(portrait, str(folder))
+
+        def failed(message: str) -> None:
+            self._idle()
+            self.show_notice(f"{message} (nothing was added)")
+        self._worker.submit(lambda: add_photos(portrait or None, photos), done, failed)
+
+    def make_portrait_set(self) -> CaptureDialog | None:
+        """Open guided capture on the chosen camera. The live view lets go of the camera
+        meanwhile and takes it again after."""
+        if self.capture_dialog is not None:
+            return self.capture_dialog
+        if self.state.camera in (DEMO, NO_CAMERA):
+            self.show_notice("A portrait set is made with your camera: choose it (or a video "
+                             "of you) under Camera, then try again.")
+            return None
+        dialog = self.capture_dialog = CaptureDialog(self.state.camera, self._worker, self)
+        dialog.finished.connect(self._capture_closed)
+        self._when_camera_free(lambda: dialog.start() if self.capture_dialog is dialog else None)
+        dialog.open()
+        return dialog
+
+    def _when_camera_free(self, then) -> None:
+        """`then()` once no pipeline holds the camera: the worker runs jobs in order, so
+        when this one is answered, every stop asked for before it is done. A start queued
+        before the capture began is stopped in turn."""
+        self._stop()
+
+        def answered(_) -> None:
+            self._idle()
+            if self.pipeline is None:
+                then()
+            else:
+                self._when_camera_free(then)
+        self._worker.submit(lambda: None, answered, self.show_notice)
+
+    def _capture_closed(self) -> None:
+        dialog, self.capture_dialog = self.capture_dialog, None
+        dialog.deleteLater()
+        if dialog.saved_folder is not None:
+            self.library.add(str(dialog.saved_folder))  # loaded, and the live view starts on it
+        elif self._want_running:
+            self._restart()
+
     # Running
     def toggle_running(self) -> None:
         self._want_running = not self._want_running
@@ -354,8 +416,8 @@ class MainWindow(QMainWindow):
             self._stop()
 
     def _restart(self) -> None:
-        if self.portrait is None:
-            return  # starts once the portrait is loaded
+        if self.portrait is None or self.capture_dialog is not None:
+            return  # starts once the portrait is loaded, or the capture has closed
         self._stop()
         portrait, spec, values = self.portrait, self.state.camera, self.controls.values()
         self._busy("Starting…")
@@ -562,6 +624,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.state.show_landmarks = self.landmarks.isChecked()
         self._store.save(self.state)
+        if self.capture_dialog is not None:  # it lets go of the camera before the app ends
+            self.capture_dialog.reject()
         self.set_recording(False)
         self.set_virtual_camera(False)
         self._stop()

@@ -1,14 +1,18 @@
 """Screenshots of the real app window for looking at: first start, running with a portrait,
-the controls moved, the help dialog, and voice mode with no camera (the microphone is an ALSA
-device speaking a made utterance: tests/speech.py). Run it on a display (a virtual one is fine):
+the controls moved, the help dialog, voice mode with no camera (the microphone is an ALSA
+device speaking a made utterance: tests/speech.py), and guided capture of a portrait set (the
+camera is a video of the astronaut following the prompts: tests/capture_video.py) with the set
+then in use. Run it on a display (a virtual one is fine):
 
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python -m build_tools.app_screenshots [OUT_DIR] [CAMERA]
 
 OUT_DIR defaults to out/screenshots; CAMERA (a video file) to the demo driver. Uses a fresh
-settings file, so the first screenshot is what a new user sees.
+settings file and data folder, so the first screenshot is what a new user sees (and the set it
+makes stays out of yours).
 """
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -16,12 +20,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
+from skimage import data
 
 from app.help import HelpDialog
 from app.icon import app_icon
 from app.main_window import DEMO, TITLE, MainWindow
 from app.store import Store
+from engine.guided_capture import STEPS
 from engine.sources import NO_CAMERA
+from engine.user_data import DATA_ENV
+from tests.capture_video import prompted_video
 from tests.speech import SpeakingMicrophone, utterance
 
 
@@ -48,6 +56,7 @@ def main() -> int:
     app.setWindowIcon(app_icon())
     with tempfile.TemporaryDirectory() as folder, \
             SpeakingMicrophone(Path(folder), utterance(8.0)[0]):
+        os.environ[DATA_ENV] = str(Path(folder) / "data")
         window = MainWindow(Store(Path(folder) / "settings.ini"), camera=camera)
         window.show()
         _wait(app, 0.3)
@@ -69,6 +78,18 @@ def main() -> int:
         _wait(app, 3.0)
         _wait(app, 5.0, lambda: window.voice.level.value() > 60)
         _shoot(app, out, "5_voice")
+        window.set_camera(str(prompted_video(Path(folder) / "prompted.mp4", data.astronaut())))
+        dialog = window.make_portrait_set()
+        _wait(app, 60, lambda: dialog.prompt.text() == STEPS[1].prompt)
+        _wait(app, 1.2)
+        _shoot(app, out, "6_capture")
+        _wait(app, 60, lambda: dialog.reviewing)
+        _shoot(app, out, "7_capture_review")
+        dialog.save_button.click()
+        _wait(app, 60, lambda: window.portrait is not None and len(window.portrait) > 1
+              and window.pipeline is not None and window.pipeline.portrait is window.portrait.main)
+        _wait(app, 2.0)
+        _shoot(app, out, "8_portrait_set")
         window.close()
     return 0
 

@@ -66,3 +66,11 @@ def fine_detail(image: np.ndarray) -> float:
 
     grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
     return float(cv2.Laplacian(grey, cv2.CV_32F).var())
+
+
+@pytest.fixture(scope="session")
+def prompted_video_file(tmp_path_factory, astronaut) -> Path:
+    """A 'camera' video of the astronaut following the guided capture's prompts (made once)."""
+    from .capture_video import prompted_video
+
+    return prompted_video(tmp_path_factory.mktemp("capture") / "prompted.mp4", astronaut)

@@ -3,7 +3,9 @@ real widgets, the real live pipeline, the real tracker measuring the output."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -16,12 +18,17 @@ from app.main_window import DEMO, MainWindow  # noqa: E402
 from app.store import ControlValues, Store  # noqa: E402
 from engine import face_topology as topo  # noqa: E402
 from engine import metrics  # noqa: E402
+from engine.editing import Edits  # noqa: E402
 from engine.image_io import write_image  # noqa: E402
+from engine.portrait import portrait_from_image  # noqa: E402
+from engine.session import Session  # noqa: E402
 from engine.sinks import open_video_sink  # noqa: E402
 from engine.errors import SourceError  # noqa: E402
+from engine.guided_capture import STEPS  # noqa: E402
 from engine.live import CAMERA_LOST, GUIDANCE  # noqa: E402
 from engine.sources import NO_CAMERA, VideoFileSource  # noqa: E402
 from engine.tracking import FaceTracker  # noqa: E402
+from engine.user_data import sets_folder  # noqa: E402
 from engine.voice.personal_bank import CLIP_S, PersonalBank  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
@@ -32,8 +39,8 @@ WAIT_MS = 60_000
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory, astronaut):
-    """A still 'camera' video of the astronaut, a second portrait (her mirror image) and a
-    photo with no face."""
+    """A still 'camera' video of the astronaut, a second portrait (her mirror image), her smile
+    showing teeth (made by the engine) and a photo with no face."""
     folder = tmp_path_factory.mktemp("app")
     video = folder / "camera.mp4"
     with open_video_sink(video, 25.0, (astronaut.shape[1], astronaut.shape[0])) as sink:
@@ -42,6 +49,9 @@ def files(tmp_path_factory, astronaut):
     write_image(folder / "astronaut.png", astronaut)
     write_image(folder / "mirrored.png", np.ascontiguousarray(astronaut[:, ::-1]))
     write_image(folder / "coffee.png", data.coffee())
+    with Session(portrait_from_image(astronaut), (512, 512)) as session:
+        session.edits = Edits(smile=1.0, mouth_open=0.4)
+        write_image(folder / "smiling.png", session.process(astronaut).image)
     return folder
 
 
@@ -438,3 +448,141 @@ def test_the_app_never_changes_or_deletes_the_users_files(qtbot, open_window, fi
     window.close()
     assert {p: p.read_bytes() for p in before} == before
     assert (videos / "Stand-in 2026-11-21 10-00-00 (2).mp4").stat().st_size > 1000
+
+
+# Portrait sets: photos added to a portrait, a set dropped on the library, guided capture
+def _pictures(tmp_path, files, *names: str) -> tuple[Path, dict[Path, bytes]]:
+    """A folder of the user's own photos (copies of `files`), and their bytes as they were."""
+    photos = tmp_path / "Pictures"
+    photos.mkdir(exist_ok=True)
+    for name in names:
+        (photos / name).write_bytes((files / name).read_bytes())
+    return photos, {p: p.read_bytes() for p in photos.iterdir()}
+
+
+def _using(window: MainWindow, name: str, photos: int = 1) -> bool:
+    """The window has loaded the portrait `name`, of `photos` photos."""
+    return window.portrait is not None and (window.portrait.name, len(window.portrait)) == \
+        (name, photos)
+
+
+def _with_in_library(qtbot, open_window, photo: Path) -> MainWindow:
+    """A window whose library holds `photo`, chosen and loaded."""
+    window = open_window(portrait=None)
+    qtbot.waitUntil(lambda: _using(window, "default_portrait.jpg"), timeout=WAIT_MS)
+    window.library.add(str(photo))
+    qtbot.waitUntil(lambda: _using(window, photo.name), timeout=WAIT_MS)
+    return window
+
+
+def test_adding_photos_to_a_portrait_makes_a_set_of_copies(qtbot, open_window, files, tmp_path):
+    photos, before = _pictures(tmp_path, files, "astronaut.png", "mirrored.png", "smiling.png")
+    window = _with_in_library(qtbot, open_window, photos / "astronaut.png")
+    window.add_photos(window.library.selected(), [str(photos / "mirrored.png")])
+    qtbot.waitUntil(lambda: _using(window, "astronaut", 2), timeout=WAIT_MS)
+    folder = sets_folder() / "astronaut"
+    assert sorted(p.name for p in folder.iterdir()) == ["main.png", "mirrored.png"]
+    assert (folder / "main.png").read_bytes() == before[photos / "astronaut.png"]
+    assert window.library.paths() == [str(folder)] and window.library.selected() == str(folder)
+    assert window.library.list.item(1).text() == "astronaut (2 photos)"
+    qtbot.waitUntil(lambda: window.pipeline.portrait is window.portrait.main,  # on the set
+                    timeout=WAIT_MS)
+    # A set the app made takes more photos in place, under new names: nothing overwritten.
+    window.add_photos(str(folder), [str(photos / "smiling.png"), str(photos / "mirrored.png")])
+    qtbot.waitUntil(lambda: _using(window, "astronaut", 4), timeout=WAIT_MS)
+    assert sorted(p.name for p in folder.iterdir()) == ["main.png", "mirrored 2.png",
+                                                         "mirrored.png", "smiling.png"]
+    assert {p: p.read_bytes() for p in photos.iterdir()} == before  # the originals, untouched
+    window.close()
+    again = open_window(camera=None, portrait=None)  # the set survives a restart
+    assert again.library.paths() == [str(folder)]
+    qtbot.waitUntil(lambda: _using(again, "astronaut", 4), timeout=WAIT_MS)
+    assert again.state.portrait == str(folder)
+
+
+def test_a_photo_without_a_face_is_refused_and_nothing_is_lost(qtbot, open_window, files,
+                                                              tmp_path):
+    photos, before = _pictures(tmp_path, files, "astronaut.png", "coffee.png")
+    window = _with_in_library(qtbot, open_window, photos / "astronaut.png")
+    window.add_photos(str(photos / "astronaut.png"), [str(photos / "coffee.png")])
+    qtbot.waitUntil(lambda: "nothing was added" in window.notice.text(), timeout=WAIT_MS)
+    assert "no face found in coffee.png" in window.notice.text()
+    assert not sets_folder().exists()
+    assert window.library.paths() == [str(photos / "astronaut.png")]
+    assert _using(window, "astronaut.png")
+    assert {p: p.read_bytes() for p in photos.iterdir()} == before
+
+
+def test_a_folder_dropped_on_the_library_is_a_set(qtbot, open_window, files, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    folder = tmp_path / "me"
+    folder.mkdir()
+    for name in ("astronaut.png", "mirrored.png"):
+        (folder / name).write_bytes((files / name).read_bytes())
+    window = open_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    window.library.dropEvent(QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime,
+                                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    assert window.library.paths() == [str(folder.resolve())]
+    assert window.library.list.item(1).text() == "me (2 photos)"
+    qtbot.waitUntil(lambda: _using(window, "me", 2), timeout=WAIT_MS)
+
+
+def _screenshots(tmp_path) -> Path:
+    """STANDIN_SCREENSHOTS where set (to look at them), else the test's own folder."""
+    folder = Path(os.environ.get("STANDIN_SCREENSHOTS") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_guided_capture_makes_a_set_that_the_app_then_uses(qtbot, open_window, tmp_path,
+                                                          prompted_video_file):
+    shots = _screenshots(tmp_path)
+    window = open_window(camera=str(prompted_video_file))
+    _next_frames(qtbot, window, 2)
+    dialog = window.make_portrait_set()
+    for i, step in enumerate(STEPS, 1):
+        qtbot.waitUntil(lambda: dialog.prompt.text() == step.prompt, timeout=WAIT_MS)
+        assert window.pipeline is None  # the live view let go of the camera
+        qtbot.wait(1200)  # into the step: the astronaut does what it asks
+        dialog.grab().save(str(shots / f"capture_{i}_{step.name}.png"))
+    qtbot.waitUntil(lambda: dialog.reviewing, timeout=WAIT_MS)
+    dialog.grab().save(str(shots / "capture_review.png"))
+    assert sorted(dialog.keep) == sorted(step.name for step in STEPS)
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: window.capture_dialog is None, timeout=WAIT_MS)
+    folder = sets_folder() / "me"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{s.name}.png" for s in STEPS)
+    assert window.library.paths() == [str(folder)] and window.library.selected() == str(folder)
+    qtbot.waitUntil(lambda: _using(window, "me", len(STEPS)) and window.pipeline is not None
+                    and window.pipeline.portrait is window.portrait.main, timeout=WAIT_MS)
+    _next_frames(qtbot, window, 5)
+    window.grab().save(str(shots / "capture_set_in_use.png"))
+
+
+def test_cancelling_guided_capture_keeps_everything_and_restarts_the_live_view(
+        qtbot, open_window, prompted_video_file):
+    window = open_window(camera=str(prompted_video_file))
+    _next_frames(qtbot, window, 2)
+    dialog = window.make_portrait_set()
+    qtbot.waitUntil(lambda: dialog.view.image is not None, timeout=WAIT_MS)
+    dialog.reject()
+    assert window.capture_dialog is None
+    _next_frames(qtbot, window, 5)  # the live view has the camera again
+    assert not sets_folder().exists() and window.library.paths() == []
+
+
+def test_guided_capture_needs_a_camera_and_says_when_it_cannot_open_it(qtbot, open_window):
+    window = open_window(camera=DEMO)
+    assert window.make_portrait_set() is None
+    assert "choose it (or a video of you) under Camera" in window.notice.text()
+    window.set_camera("7")
+    dialog = window.make_portrait_set()
+    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=WAIT_MS)
+    assert dialog.error.text().startswith("No camera at index 7: connect a camera")
+    assert dialog.try_again.isVisible()
+    dialog.reject()
+    assert window.capture_dialog is None

@@ -7,9 +7,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "ERRORS.md"
-SAYING = {"show_notice", "say", "_say", "_tell", "on_message", "_on_message"}  # show their text
+SAYING = {"show_notice", "say", "_say", "_tell", "on_message", "_on_message",
+          "_failed"}  # show their text
 EXPLAINING = {"_explain", "guidance_for", "_guidance", "setup_hint", "problem"}  # return it
-NAMED = ("GUIDANCE", "_FIX", "CAMERA_LOST", "NO_MOUTH")  # constants holding it
+NAMED = ("GUIDANCE", "_FIX", "CAMERA_LOST", "NO_MOUTH", "NO_FACE", "TOO_DARK", "WASHED_OUT_FACE",
+         "MOVED", "BLURRED", "VIDEO_ENDED")  # constants holding it
 NOT_USER_FACING = {"ValueError", "TypeError", "RuntimeError", "KeyError", "NotImplementedError"}
 HOLE = "\0"  # where a value is put into a message
 

@@ -3,12 +3,12 @@ CLIP_S seconds of continuous motion becomes a clip. Saved per user; can be clear
 from __future__ import annotations
 
 import os
-import sys
 import threading
 from pathlib import Path
 
 import numpy as np
 
+from ..user_data import data_folder
 from .head_motion import CLIP_FPS, MotionClip
 
 CLIP_S = 3.0
@@ -18,16 +18,8 @@ MIN_TO_USE = 3  # voice mode uses the personal bank once it holds this many clip
 
 
 def default_bank_path() -> Path:
-    """Where the user's bank lives: STANDIN_DATA, else the platform's data folder."""
-    if os.environ.get("STANDIN_DATA"):
-        return Path(os.environ["STANDIN_DATA"]) / "motion_bank.npz"
-    if os.name == "nt":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
-    return base / "Stand-in" / "motion_bank.npz"
+    """Where the user's bank lives: in their data folder (user_data)."""
+    return data_folder() / "motion_bank.npz"
 
 
 class PersonalBank:
