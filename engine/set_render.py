@@ -90,11 +90,6 @@ class SourceFade:
         self.weights = np.zeros(count)
         self.weights[0] = 1.0
 
-    @property
-    def chosen(self) -> int:
-        """The photo that shows most."""
-        return int(np.argmax(self.weights))
-
     def update(self, costs: np.ndarray, dt: float) -> np.ndarray:
         costs = costs - STAY * self.weights
         goal = np.exp(-(costs - costs.min()) / SHARPNESS)
@@ -141,11 +136,6 @@ class SetCompositor:
         self._fades = [SourceFade(len(portrait_set), EYE_FADE_SECONDS if region.kind == "eye"
                                  else FADE_SECONDS) for region in REGIONS]
         self._last_time: float | None = None
-
-    @property
-    def sources(self) -> list[int]:
-        """Each region's chosen photo (index into the set), in REGIONS order."""
-        return [fade.chosen for fade in self._fades]
 
     @property
     def weights(self) -> np.ndarray:

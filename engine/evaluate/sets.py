@@ -156,7 +156,7 @@ def save_side_by_side(folder: Path, stem: str, outputs: dict[str, list[np.ndarra
     from ..image_io import write_image
 
     truth_lms = find_landmarks(outputs["truth"])
-    moments = pick_extras([truth_lms[0], *truth_lms[1:]])
+    moments = pick_extras(truth_lms)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for role, i in {"mouth": moments.get("widest mouth"), "blink": moments.get("eyes most closed"),
