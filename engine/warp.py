@@ -331,7 +331,8 @@ class DenseMotion:
         of a closed lid. (Target gaps are in the portrait's pixels, the rest gaps in the
         photo's: the photo's own scale is taken out.)"""
         src = landmarks.copy()
-        scale = self._scale_to(landmarks)
+        # The photo's pixels per portrait pixel (exactly 1 for the portrait itself).
+        scale = topo.interocular(landmarks) / max(topo.interocular(self._src), 1e-6)
         for (_, upper, lower), above in zip(topo.OPENINGS[1:],
                                             (topo.RIGHT_EYE_ABOVE[0], topo.LEFT_EYE_ABOVE[0])):
             gap = np.linalg.norm(target[upper, :2] - target[lower, :2], axis=1) * scale
@@ -340,12 +341,6 @@ class DenseMotion:
             src[upper] += closed * LID_SKIN_SHIFT * (landmarks[above] - landmarks[upper])
             src[lower] += closed * LID_SKIN_SHIFT * 0.5 * (landmarks[lower] - landmarks[upper])
         return src
-
-    def _scale_to(self, landmarks: np.ndarray) -> float:
-        """The other photo's pixels per portrait pixel (1 for the portrait itself)."""
-        if landmarks is self._src:
-            return 1.0
-        return topo.interocular(landmarks) / max(topo.interocular(self._src), 1e-6)
 
     def _outside_field(self, t_out: np.ndarray) -> np.ndarray:
         """Displacement on the grid outside the face. Hair, ears and neck follow the head:

@@ -86,12 +86,13 @@ def compare_sets(clip: str | Path, settings: Settings = SETTINGS,
                  outputs: dict[str, list[np.ndarray]] | None = None,
                  max_frames: int | None = None, save_set: Path | None = None) -> SetComparison:
     """Run the protocol on one clip (its first `max_frames` frames when given). Pass a dict as
-    `outputs` to receive the frames: 'truth', 'single' and 'set', all for the second half.
-    `save_set`: a new folder to save the set in (portrait_set.save_set_folder)."""
+    `outputs` to receive the frames: 'truth', 'single' and 'set', all for the second half,
+    and the truth's landmarks ('truth landmarks', None where no face was found). `save_set`: a new folder to save the set in (portrait_set.save_set_folder)."""
     frames, fps = read_clip(clip, max_frames)
     name = Path(clip).name
     half = len(frames) // 2
-    portrait_set, picked = automatic_set(frames[:half], find_landmarks(frames[:half]), name)
+    first_half = find_landmarks(frames[:half])
+    portrait_set, picked = automatic_set(frames[:half], first_half, name)
     if save_set is not None:
         save_set_folder(save_set, [("main", frames[0]),
                                    *((role.replace(" ", "_"), frames[i])
@@ -101,10 +102,11 @@ def compare_sets(clip: str | Path, settings: Settings = SETTINGS,
     truths = frames[half:]
     single = animate(portrait_set.main, driving, fps, settings, times)[1:]
     with_set = animate(portrait_set, driving, fps, settings, times)[1:]
-    if outputs is not None:
-        outputs.update(truth=truths, single=single, set=with_set)
     truth_lms = find_landmarks(truths)
-    rest = metrics.mouth_opening(find_landmarks(frames[:1])[0])
+    if outputs is not None:
+        outputs.update({"truth": truths, "single": single, "set": with_set,
+                        "truth landmarks": truth_lms})
+    rest = metrics.mouth_opening(first_half[0])
     return SetComparison(name, picked, _scores(single, truths, truth_lms, rest),
                          _scores(with_set, truths, truth_lms, rest))
 
@@ -152,10 +154,10 @@ def print_set_comparison(clips: list[Path], save: Path | None = None,
 
 def save_side_by_side(folder: Path, stem: str, outputs: dict[str, list[np.ndarray]]) -> list[Path]:
     """PNGs of frame 0 alone | the set | the truth, at the second half's widest mouth, most
-    closed eyes and largest turn."""
+    closed eyes and largest turn (`outputs` as compare_sets fills it)."""
     from ..image_io import write_image
 
-    truth_lms = find_landmarks(outputs["truth"])
+    truth_lms = outputs["truth landmarks"]
     moments = pick_extras(truth_lms)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
