@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import scipy.sparse as sparse
 
 from . import face_topology as topo
 from .framing import Framing
@@ -81,6 +82,19 @@ class CoarseWarp:
 
 
 @dataclass(frozen=True)
+class GridPart:
+    """Part of the motion grid: cells of these rows and columns (ranges of the grid's own
+    indices; with a step above 1, a coarser grid over the same part)."""
+
+    rows: range
+    cols: range
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.rows), len(self.cols)
+
+
+@dataclass(frozen=True)
 class Raster:
     """Covered grid pixels (flat indices), their triangle and barycentric coordinates."""
 
@@ -145,6 +159,11 @@ def _cell_centres(n_cells: int, n_pixels: int) -> np.ndarray:
     return (np.arange(n_cells) + 0.5) * n_pixels / n_cells - 0.5
 
 
+# Each eye's interior triangles, and the landmarks that place its eyeball (_eye_map).
+_EYES = {RIGHT_EYE_INTERIOR: (topo.RIGHT_EYE_CORNERS, topo.RIGHT_IRIS_CENTER),
+         LEFT_EYE_INTERIOR: (topo.LEFT_EYE_CORNERS, topo.LEFT_IRIS_CENTER)}
+
+
 def _eye_map(t_out: np.ndarray, src: np.ndarray, corners: tuple[int, int], iris: int,
              points_out: np.ndarray) -> np.ndarray:
     """Eye opening: similarity fixed by the two eye corners, then shifted so the iris lands
@@ -195,7 +214,7 @@ class DenseMotion:
         w, h = self._framing.output_size
         t_out = self._framing.to_output(target)
         disp = self._outside_field(t_out)
-        grid_xy = self._to_grid(t_out)
+        grid_xy = self.to_grid(t_out)
         tris = self._portrait.triangles
         src_tri = self._lid_sources(target, self._src)[tris]
         front = self._front_facing(t_out)
@@ -215,77 +234,111 @@ class DenseMotion:
         face: the portrait's closed mouth or eyes are slivers whose winding means nothing,
         and another photo's open ones must show (grid_map_into). Once per frame."""
         t_out = self._framing.to_output(target)
-        return self._rasterize(self._to_grid(t_out), t_out, self._openings, self._gw, self._gh)
+        return self._rasterize(self.to_grid(t_out), t_out, self._openings, self._gw, self._gh)
 
-    def grid_cells(self, rows: slice, cols: slice) -> tuple[slice, slice]:
-        """The grid cells that output rows and columns are interpolated from."""
+    def grid_part(self, rows: slice, cols: slice, stride: int = 1) -> GridPart:
+        """Every `stride`-th cell, each way, of the grid cells that output `rows` and `cols`
+        are interpolated from (a coarser grid over them for a stride above 1)."""
         w, h = self._framing.output_size
 
-        def cells(span: slice, count: int, size: int) -> slice:
-            lo = int(np.floor((span.start + 0.5) * count / size - 0.5))
-            hi = int(np.ceil((span.stop - 0.5) * count / size - 0.5)) + 1
-            return slice(max(lo, 0), min(hi + 1, count))
-        return cells(rows, self._gh, h), cells(cols, self._gw, w)
+        def cells(span: slice, count: int, size: int) -> range:
+            first = int(np.floor((span.start + 0.5) * count / size - 0.5))
+            last = int(np.ceil((span.stop - 0.5) * count / size - 0.5)) + 1
+            return range(max(first, 0), min(last + stride, count), stride)
+        return GridPart(cells(rows, self._gh, h), cells(cols, self._gw, w))
 
-    def grid_map_into(self, warp: CoarseWarp, target: np.ndarray, landmarks: np.ndarray,
-                      to_other: Similarity, openings: Raster,
-                      cells: tuple[slice, slice]) -> np.ndarray:
-        """`warp`'s backward map on the grid `cells`, (rows, cols, 2), but into another photo
-        of the same face whose `landmarks` are given: on the face (and its `openings`, from
-        opening_raster), the same target mesh carried back to that photo's mesh; off it, the
-        portrait positions carried over by `to_other` (portrait pixels to the other photo's).
-        `warp` must come from coarse(target)."""
-        rows, cols = cells
-        index = np.arange(self._gh * self._gw).reshape(self._gh, self._gw)[rows, cols].ravel()
-        positions = to_other.apply(self._grid_base[index]
-                                   + warp.displacement[rows, cols].reshape(-1, 2))
-        t_out = self._framing.to_output(target)
-        src = landmarks[:, :2]
-        src_tri = self._lid_sources(target, src)[self._portrait.triangles]
-        for raster in (warp.raster, openings):
-            y, x = raster.pixels // self._gw, raster.pixels % self._gw
-            inside = (y >= rows.start) & (y < rows.stop) & (x >= cols.start) & (x < cols.stop)
-            part = Raster(raster.pixels[inside], raster.triangles[inside], raster.bary[inside])
-            local = (y[inside] - rows.start) * (cols.stop - cols.start) + x[inside] - cols.start
-            positions[local] = self._face_sources(part, src_tri, t_out,
-                                                  self._grid_out[part.pixels], src)
-        return positions.reshape(rows.stop - rows.start, cols.stop - cols.start, 2).astype(np.float32)
+    def to_part(self, points_out: np.ndarray, part: GridPart) -> np.ndarray:
+        """Output pixel positions (n, 2 or more) in cells of `part` (n, 2)."""
+        return ((self.to_grid(points_out) - [part.cols.start, part.rows.start])
+                / [part.cols.step, part.rows.step])
 
-    def grid_coordinates(self, rows: slice, cols: slice,
-                         cells: tuple[slice, slice]) -> tuple[np.ndarray, np.ndarray]:
-        """The positions (x, y in cells of the grid part `cells`; float32, as cv2.remap takes
-        them) of the output pixels in `rows`, `cols`: how a grid map is upsampled over part
-        of the output."""
-        w, h = self._framing.output_size
-        xs = (np.arange(cols.start, cols.stop) + 0.5) * self._gw / w - 0.5 - cells[1].start
-        ys = (np.arange(rows.start, rows.stop) + 0.5) * self._gh / h - 0.5 - cells[0].start
-        grid_x, grid_y = np.meshgrid(xs.astype(np.float32), ys.astype(np.float32))
+    def cell_centres(self, part: GridPart) -> np.ndarray:
+        """The output pixel positions of the part's cells, (rows, cols, 2: x, y)."""
+        return self._grid_out.reshape(self._gh, self._gw, 2)[np.ix_(part.rows, part.cols)]
+
+    def part_coordinates(self, rows: slice, cols: slice,
+                         part: GridPart) -> tuple[np.ndarray, np.ndarray]:
+        """The positions (x, y in cells of `part`; float32, as cv2.remap takes them) of the
+        output pixels in `rows`, `cols`: how values on the part are upsampled over them."""
+        xs = np.arange(cols.start, cols.stop, dtype=np.float64)
+        ys = np.arange(rows.start, rows.stop, dtype=np.float64)
+        x = self.to_part(np.stack([xs, xs], 1), part)[:, 0]
+        y = self.to_part(np.stack([ys, ys], 1), part)[:, 1]
+        grid_x, grid_y = np.meshgrid(x.astype(np.float32), y.astype(np.float32))
         return grid_x, grid_y
 
+    def maps_into(self, warp: CoarseWarp, target: np.ndarray,
+                  photos: list[tuple[np.ndarray, Similarity]], openings: Raster,
+                  part: GridPart) -> np.ndarray:
+        """`warp`'s backward map on the grid `part`, (photos, rows, cols, 2) float32, but into
+        other photos of the same face, each given as its landmarks and `to_other` (portrait
+        pixels to its own): on the face (and its `openings`, from opening_raster), the same
+        target mesh carried back to each photo's mesh; off it, the portrait positions carried
+        over by `to_other`. `warp` must come from coarse(target). Every photo's map is one
+        sparse product of the same rasterised weights (the raster is shared)."""
+        cells = (np.array(part.rows)[:, None] * self._gw + np.array(part.cols)).ravel()
+        portrait_positions = self._grid_base[cells] + warp.displacement.reshape(-1, 2)[cells]
+        linear = np.concatenate([o.scale * o.rotation.T for _, o in photos], 1)
+        maps = portrait_positions @ linear + np.concatenate([o.translation for _, o in photos])
+        face, entry, triangles, bary = self._raster_at(warp.raster, openings, cells)
+        if len(face):
+            weights = sparse.csr_matrix(
+                (bary.ravel(), self._portrait.triangles[triangles].ravel(),
+                 np.arange(0, 3 * len(face) + 1, 3)), shape=(len(face), len(self._src)))
+            maps[face] = weights @ np.concatenate(
+                [self._lid_sources(target, landmarks[:, :2]) for landmarks, _ in photos], 1)
+            t_out = self._framing.to_output(target)
+            for label, (corners, iris) in _EYES.items():
+                in_eye = self._eye_tris[label][triangles]
+                if in_eye.any():
+                    points_out = self._grid_out[cells[face[in_eye]]]
+                    for k, (landmarks, _) in enumerate(photos):
+                        maps[face[in_eye], 2 * k:2 * k + 2] = _eye_map(
+                            t_out, landmarks[:, :2], corners, iris, points_out)
+        maps = maps.reshape(part.shape + (len(photos), 2)).astype(np.float32)
+        return np.ascontiguousarray(maps.transpose(2, 0, 1, 3))
+
+    def _raster_at(self, face: Raster, openings: Raster, cells: np.ndarray):
+        """Which of the grid `cells` (flat indices) the rasters cover (an opening wins over
+        the face where both do), and there their triangle and barycentric coordinates."""
+        entry = np.full(self._gh * self._gw, -1)
+        entry[face.pixels] = np.arange(len(face.pixels))
+        entry[openings.pixels] = len(face.pixels) + np.arange(len(openings.pixels))
+        entry = entry[cells]
+        covered = np.flatnonzero(entry >= 0)
+        entry = entry[covered]
+        opening = entry >= len(face.pixels)
+        on_face = np.minimum(entry, max(len(face.pixels) - 1, 0))
+        triangles, bary = face.triangles[on_face], face.bary[on_face]
+        triangles[opening] = openings.triangles[entry[opening] - len(face.pixels)]
+        bary[opening] = openings.bary[entry[opening] - len(face.pixels)]
+        return covered, entry, triangles, bary
+
     def _face_sources(self, raster: Raster, src_tri: np.ndarray, t_out: np.ndarray,
-                      points_out: np.ndarray, src: np.ndarray | None = None) -> np.ndarray:
-        """Portrait positions (or, given its landmarks `src`, another photo's) for rasterised
-        output points (`points_out`, output pixels)."""
-        src = self._src if src is None else src
+                      points_out: np.ndarray) -> np.ndarray:
+        """Portrait positions for rasterised output points (`points_out`, output pixels)."""
         out = (raster.bary[:, :, None] * src_tri[raster.triangles]).sum(1)
-        for label, (corners, iris) in {
-                RIGHT_EYE_INTERIOR: (topo.RIGHT_EYE_CORNERS, topo.RIGHT_IRIS_CENTER),
-                LEFT_EYE_INTERIOR: (topo.LEFT_EYE_CORNERS, topo.LEFT_IRIS_CENTER)}.items():
+        for label, (corners, iris) in _EYES.items():
             in_eye = self._eye_tris[label][raster.triangles]
             if in_eye.any():
-                out[in_eye] = _eye_map(t_out, src, corners, iris, points_out[in_eye])
+                out[in_eye] = _eye_map(t_out, self._src, corners, iris, points_out[in_eye])
         return out
 
     def drawn_triangles(self, target: np.ndarray) -> np.ndarray:
         """Indices of the mesh triangles that show in the output for `target` (portrait
         pixels): those that win at least one grid pixel."""
         t_out = self._framing.to_output(target)
-        raster = self._rasterize(self._to_grid(t_out), t_out, self._front_facing(t_out),
+        raster = self._rasterize(self.to_grid(t_out), t_out, self._front_facing(t_out),
                                  self._gw, self._gh)
         return np.unique(raster.triangles)
 
-    def _to_grid(self, t_out: np.ndarray) -> np.ndarray:
-        """Output pixel positions (of landmarks) in grid cells."""
+    @property
+    def cell_size(self) -> float:
+        """Output pixels per grid cell."""
+        return self._framing.output_size[0] / self._gw
+
+    def to_grid(self, t_out: np.ndarray) -> np.ndarray:
+        """Output pixel positions (n, 2 or more) in grid cells (n, 2)."""
         w, h = self._framing.output_size
         return (t_out[:, :2] + 0.5) * [self._gw / w, self._gh / h] - 0.5
 
