@@ -35,6 +35,10 @@ class FaceState:
     yaw: float
     pitch: float
 
+    def vector(self) -> np.ndarray:
+        """mouth_open, mouth_width, eye_open (right, left), yaw, pitch: (6,)."""
+        return np.array([self.mouth_open, self.mouth_width, *self.eye_open, self.yaw, self.pitch])
+
     @staticmethod
     def of(landmarks: np.ndarray, main: np.ndarray, rigid: np.ndarray) -> "FaceState":
         """The state of `landmarks`; pose is measured from `main` (the set's main landmarks)

@@ -41,7 +41,7 @@ EYE_FADE_SECONDS = 0.2
 # and cut the mouth's L1 by 25%, 0.55 0.54 dB and 27%, 0.7 no more).
 SHARPNESS = 0.55
 STAY = 0.1  # hysteresis: a photo's cost is lowered by this times its weight now
-MAIN_BONUS = 0.5  # the main photo's cost is lowered by this: it holds identity and light
+MAIN_BONUS = 0.5  # the main photo's cost is lowered by this
 POSE_DEGREES = 10.0  # a difference in yaw or pitch of this many degrees costs 1
 MOUTH_OPEN_UNIT = 0.06  # mouth opening (gap / width) short of the target's that costs 1
 # Warping can close a mouth that is too open (the lips meet over it) but cannot open a closed
@@ -75,19 +75,21 @@ REGIONS = (Region("right half", "half", 0), Region("left half", "half", 1),
            Region("mouth", "mouth", 0))
 
 
-def region_cost(region: Region, target: FaceState, photo: FaceState, is_main: bool) -> float:
-    """How far `photo` is from showing what `target` shows, in `region`."""
-    pose = np.hypot(target.yaw - photo.yaw, target.pitch - photo.pitch) / POSE_DEGREES
+def region_costs(region: Region, target: FaceState, photos: np.ndarray) -> np.ndarray:
+    """How far each photo (rows: FaceState.vector(), the main photo first) is from showing
+    what `target` shows, in `region`."""
+    mouth_open, mouth_width, right_eye, left_eye, yaw, pitch = (photos - target.vector()).T
+    eye = left_eye if region.side == 1 else right_eye
+    pose = np.hypot(yaw, pitch) / POSE_DEGREES
     if region.kind == "mouth":
-        short = target.mouth_open - photo.mouth_open
-        cost = ((short if short > 0 else -short / MOUTH_CLOSES) / MOUTH_OPEN_UNIT
-                + abs(target.mouth_width - photo.mouth_width) / MOUTH_WIDTH_UNIT + pose)
+        cost = (np.where(mouth_open < 0, -mouth_open, mouth_open / MOUTH_CLOSES) / MOUTH_OPEN_UNIT
+                + np.abs(mouth_width) / MOUTH_WIDTH_UNIT + pose)
     elif region.kind == "eye":
-        cost = abs(target.eye_open[region.side] - photo.eye_open[region.side]) / EYE_OPEN_UNIT + pose
+        cost = np.abs(eye) / EYE_OPEN_UNIT + pose
     else:  # the cheek, jaw and lids move with the expression too, if less
-        cost = pose + (abs(target.mouth_open - photo.mouth_open)
-                       + abs(target.eye_open[region.side] - photo.eye_open[region.side])) / HALF_EXPRESSION_UNIT
-    return float(cost - (MAIN_BONUS if is_main else 0.0))
+        cost = pose + (np.abs(mouth_open) + np.abs(eye)) / HALF_EXPRESSION_UNIT
+    cost[0] -= MAIN_BONUS  # it holds identity and light
+    return cost
 
 
 class SourceFade:
@@ -127,8 +129,7 @@ class _Photo:
 
     def sample(self, positions: np.ndarray, texture: Texture) -> np.ndarray:
         """`texture` (one of the photo's) at `positions` (..., 2: x, y in its own pixels)."""
-        map_x, map_y = texture.texel(positions[..., 0], positions[..., 1])
-        return cv2.remap(texture.image, map_x, map_y, cv2.INTER_LINEAR,
+        return cv2.remap(texture.image, texture.texels(positions), None, cv2.INTER_LINEAR,
                          borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -167,6 +168,7 @@ class SetCompositor:
         self._fades = [SourceFade(len(portrait_set), EYE_FADE_SECONDS if region.kind == "eye"
                                  else FADE_SECONDS) for region in REGIONS]
         self._last_time: float | None = None
+        self._states = np.stack([state.vector() for state in portrait_set.states])
 
     @property
     def weights(self) -> np.ndarray:
@@ -181,9 +183,7 @@ class SetCompositor:
         self._last_time = timestamp
         state = self._set.state_of(target)
         for region, fade in zip(REGIONS, self._fades):
-            costs = np.array([region_cost(region, state, photo, i == 0)
-                              for i, photo in enumerate(self._set.states)])
-            fade.update(costs, dt)
+            fade.update(region_costs(region, state, self._states), dt)
 
     def apply(self, image: np.ndarray, warp: CoarseWarp, target: np.ndarray,
               weights: np.ndarray | None = None) -> None:
@@ -220,11 +220,10 @@ class SetCompositor:
         maps = self._dense.maps_into(
             warp, target, [(self._photos[i].landmarks, self._photos[i].to_photo) for i in photos],
             self._dense.opening_raster(target), coarse)
-        base = image[rows, cols].astype(np.float32)
+        base = image[rows, cols]
         masks, light = self._light(base, (rows, cols), coarse, maps, t_out, feather, shown, photos)
         grid_x, grid_y = self._dense.part_coordinates(rows, cols, coarse)
-        out = base + cv2.remap(light, grid_x, grid_y, cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REPLICATE)
+        tops = []  # (its box within the union's, what it adds there)
         for k, region in enumerate(shown):
             if region.region.kind == "half":
                 continue
@@ -233,7 +232,7 @@ class SetCompositor:
             top_x, top_y = grid_x[inner], grid_y[inner]
             mask = cv2.remap(np.ascontiguousarray(masks[..., k]), top_x, top_y, cv2.INTER_LINEAR,
                              borderMode=cv2.BORDER_REPLICATE)[..., None]
-            under = base[inner]
+            mix = np.zeros(mask.shape[:2] + (3,), np.float32)  # its photos' sum, by weight
             for j, index in enumerate(photos):
                 if region.kept[index] > 0:
                     photo = self._photos[index]
@@ -242,8 +241,14 @@ class SetCompositor:
                     if region.region.kind == "mouth":  # its own interior, where it opens wider
                         photo.mouth.apply(content, t_out - [region.box[1].start,
                                                             region.box[0].start, 0.0])
-                    out[inner] += (region.kept[index] * mask) * (content - under)
-        image[rows, cols] = np.clip(out, 0, 255).astype(np.uint8)
+                    mix = cv2.addWeighted(content, float(region.kept[index]), mix, 1.0, 0.0,
+                                          dtype=cv2.CV_32F)
+            tops.append((inner, mask * (mix - (1.0 - float(region.kept[0])) * base[inner])))
+        out = cv2.add(base, cv2.remap(light, grid_x, grid_y, cv2.INTER_LINEAR,
+                                      borderMode=cv2.BORDER_REPLICATE), dtype=cv2.CV_8U)
+        for inner, added in tops:
+            out[inner] = cv2.add(out[inner], added, dtype=cv2.CV_8U)
+        image[rows, cols] = out
 
     def _light(self, base: np.ndarray, box: tuple[slice, slice], coarse: GridPart,
                maps: np.ndarray, t_out: np.ndarray, feather: float, shown: list[_Shown],
@@ -254,7 +259,8 @@ class SetCompositor:
         cell = STRIDE * self._dense.cell_size  # output pixels
         # The main render, blurred as the photos' coarse textures are, at the cells' centres.
         small = cv2.resize(base, (max(1, round(base.shape[1] / cell)),
-                                  max(1, round(base.shape[0] / cell))), interpolation=cv2.INTER_AREA)
+                                  max(1, round(base.shape[0] / cell))),
+                           interpolation=cv2.INTER_AREA).astype(np.float32)
         centres = self._dense.cell_centres(coarse) - [box[1].start, box[0].start]
         centres = ((centres + 0.5) * [small.shape[1] / base.shape[1], small.shape[0] / base.shape[0]]
                    - 0.5).astype(np.float32)

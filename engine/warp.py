@@ -167,14 +167,15 @@ _EYES = {RIGHT_EYE_INTERIOR: (topo.RIGHT_EYE_CORNERS, topo.RIGHT_IRIS_CENTER),
 def _eye_map(t_out: np.ndarray, src: np.ndarray, corners: tuple[int, int], iris: int,
              points_out: np.ndarray) -> np.ndarray:
     """Eye opening: similarity fixed by the two eye corners, then shifted so the iris lands
-    where the target iris is. The eyeball keeps its shape; the lids decide what shows."""
+    where the target iris is. The eyeball keeps its shape; the lids decide what shows.
+    `src`: one photo's landmarks (478, 2), or several photos' (photos, 478, 2); the map is
+    (points, 2) or (photos, points, 2)."""
     t = t_out[:, 0] + 1j * t_out[:, 1]
-    s = src[:, 0] + 1j * src[:, 1]
-    a = (s[corners[1]] - s[corners[0]]) / (t[corners[1]] - t[corners[0]])
-    b = s[corners[0]] - a * t[corners[0]]
-    b += s[iris] - (a * t[iris] + b)
-    z = a * (points_out[:, 0] + 1j * points_out[:, 1]) + b
-    return np.stack([z.real, z.imag], 1)
+    s = src[..., 0] + 1j * src[..., 1]
+    a = (s[..., corners[1]] - s[..., corners[0]]) / (t[corners[1]] - t[corners[0]])
+    b = s[..., iris] - a * t[iris]
+    z = np.multiply.outer(a, points_out[:, 0] + 1j * points_out[:, 1]) + np.asarray(b)[..., None]
+    return np.stack([z.real, z.imag], -1)
 
 
 class DenseMotion:
@@ -285,16 +286,16 @@ class DenseMotion:
             weights = sparse.csr_matrix(
                 (bary.ravel(), self._portrait.triangles[triangles].ravel(),
                  np.arange(0, 3 * len(face) + 1, 3)), shape=(len(face), len(self._src)))
-            maps[face] = weights @ np.concatenate(
-                [self._lid_sources(target, landmarks[:, :2]) for landmarks, _ in photos], 1)
+            landmarks = np.stack([landmarks[:, :2] for landmarks, _ in photos])
+            sources = self._lid_sources(target, landmarks)  # (photos, points, 2)
+            maps[face] = weights @ sources.transpose(1, 0, 2).reshape(len(self._src), -1)
             t_out = self._framing.to_output(target)
             for label, (corners, iris) in _EYES.items():
                 in_eye = self._eye_tris[label][triangles]
                 if in_eye.any():
-                    points_out = self._grid_out[cells[face[in_eye]]]
-                    for k, (landmarks, _) in enumerate(photos):
-                        maps[face[in_eye], 2 * k:2 * k + 2] = _eye_map(
-                            t_out, landmarks[:, :2], corners, iris, points_out)
+                    eye = _eye_map(t_out, landmarks, corners, iris,
+                                   self._grid_out[cells[face[in_eye]]])
+                    maps[face[in_eye]] = eye.transpose(1, 0, 2).reshape(in_eye.sum(), -1)
         maps = maps.reshape(part.shape + (len(photos), 2)).astype(np.float32)
         return np.ascontiguousarray(maps.transpose(2, 0, 1, 3))
 
@@ -377,7 +378,8 @@ class DenseMotion:
         return Patch(rows, cols, src.astype(np.float32))
 
     def _lid_sources(self, target: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-        """Points of the photo with these `landmarks` (x, y) to sample each landmark's
+        """Points of the photo with these `landmarks` (478, 2: x, y; or several photos',
+        (photos, 478, 2)) to sample each landmark's
         texture from. As an eye closes, its lid margins sample from further out, the upper
         toward the lid skin above it: the margins of an open eye hold lashes and a rim of
         eyeball, which squeezed together would show as a dark line flecked with white instead
@@ -385,14 +387,18 @@ class DenseMotion:
         photo's: the photo's own scale is taken out.)"""
         src = landmarks.copy()
         # The photo's pixels per portrait pixel (exactly 1 for the portrait itself).
-        scale = topo.interocular(landmarks) / max(topo.interocular(self._src), 1e-6)
+        scale = np.linalg.norm(landmarks[..., topo.RIGHT_EYE_CORNERS[0], :]
+                               - landmarks[..., topo.LEFT_EYE_CORNERS[0], :], axis=-1)
+        scale = np.asarray(scale / max(topo.interocular(self._src), 1e-6))[..., None]
         for (_, upper, lower), above in zip(topo.OPENINGS[1:],
                                             (topo.RIGHT_EYE_ABOVE[0], topo.LEFT_EYE_ABOVE[0])):
             gap = np.linalg.norm(target[upper, :2] - target[lower, :2], axis=1) * scale
-            rest = np.linalg.norm(landmarks[upper] - landmarks[lower], axis=1)
-            closed = smoothstep(1.0 - gap / np.maximum(rest, 1e-6), *LID_SKIN_FROM)[:, None]
-            src[upper] += closed * LID_SKIN_SHIFT * (landmarks[above] - landmarks[upper])
-            src[lower] += closed * LID_SKIN_SHIFT * 0.5 * (landmarks[lower] - landmarks[upper])
+            margin = landmarks[..., lower, :] - landmarks[..., upper, :]
+            rest = np.linalg.norm(margin, axis=-1)
+            closed = smoothstep(1.0 - gap / np.maximum(rest, 1e-6), *LID_SKIN_FROM)[..., None]
+            src[..., upper, :] += closed * LID_SKIN_SHIFT * (landmarks[..., above, :]
+                                                             - landmarks[..., upper, :])
+            src[..., lower, :] += closed * LID_SKIN_SHIFT * 0.5 * margin
         return src
 
     def _outside_field(self, t_out: np.ndarray) -> np.ndarray:

@@ -28,10 +28,13 @@ class Texture:
 
     def texel(self, map_x: np.ndarray, map_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Portrait positions -> texture positions (pixel p -> (p + 0.5) k - 0.5)."""
+        return self.texels(map_x), self.texels(map_y)
+
+    def texels(self, positions: np.ndarray) -> np.ndarray:
+        """Portrait positions (x, y or both: any shape) -> texture positions."""
         if self.shrink == 1.0:
-            return map_x, map_y
-        k = self.shrink
-        return (map_x + 0.5) * k - 0.5, (map_y + 0.5) * k - 0.5
+            return positions
+        return (positions + 0.5) * self.shrink - 0.5  # NumPy or torch alike
 
 
 def prepare_texture(image: np.ndarray, scale: float, output_height: int) -> Texture:
