@@ -154,6 +154,7 @@ class SetCompositor:
         main_skin = np.median(skin_pixels(main.image, main.landmarks), 0)
         rigid = topo.rigid_points(main.landmarks)
         output_height = framing.output_size[1]
+        coarse_cell = STRIDE * dense.cell_size  # output pixels
         self._photos: list[_Photo | None] = [None]
         for photo in portrait_set.extras:
             gain = np.clip(main_skin / np.maximum(
@@ -161,7 +162,6 @@ class SetCompositor:
             image = np.clip(photo.image * gain, 0, 255).astype(np.uint8)
             to_photo = umeyama(main.landmarks[rigid, :2], photo.landmarks[rigid, :2])
             scale = framing.scale / to_photo.scale  # output pixels per photo pixel
-            coarse_cell = STRIDE * dense.cell_size  # output pixels
             self._photos.append(_Photo(photo.landmarks, prepare_texture(image, scale, output_height),
                                        prepare_texture(image, scale / coarse_cell, output_height),
                                        to_photo, MouthInterior(image, photo.landmarks)))

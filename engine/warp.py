@@ -233,7 +233,7 @@ class DenseMotion:
     def opening_raster(self, target: np.ndarray) -> Raster:
         """The mouth's and eyes' openings of the target mesh on the grid, whichever way they
         face: the portrait's closed mouth or eyes are slivers whose winding means nothing,
-        and another photo's open ones must show (grid_map_into). Once per frame."""
+        and another photo's open ones must show (maps_into). Once per frame."""
         t_out = self._framing.to_output(target)
         return self._rasterize(self.to_grid(t_out), t_out, self._openings, self._gw, self._gh)
 
@@ -281,7 +281,7 @@ class DenseMotion:
         portrait_positions = self._grid_base[cells] + warp.displacement.reshape(-1, 2)[cells]
         linear = np.concatenate([o.scale * o.rotation.T for _, o in photos], 1)
         maps = portrait_positions @ linear + np.concatenate([o.translation for _, o in photos])
-        face, entry, triangles, bary = self._raster_at(warp.raster, openings, cells)
+        face, triangles, bary = self._raster_at(warp.raster, openings, cells)
         if len(face):
             weights = sparse.csr_matrix(
                 (bary.ravel(), self._portrait.triangles[triangles].ravel(),
@@ -299,9 +299,11 @@ class DenseMotion:
         maps = maps.reshape(part.shape + (len(photos), 2)).astype(np.float32)
         return np.ascontiguousarray(maps.transpose(2, 0, 1, 3))
 
-    def _raster_at(self, face: Raster, openings: Raster, cells: np.ndarray):
-        """Which of the grid `cells` (flat indices) the rasters cover (an opening wins over
-        the face where both do), and there their triangle and barycentric coordinates."""
+    def _raster_at(self, face: Raster, openings: Raster,
+                   cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which of the grid `cells` (flat indices) the rasters cover (positions in `cells`;
+        an opening wins over the face where both do), and there their triangle and
+        barycentric coordinates."""
         entry = np.full(self._gh * self._gw, -1)
         entry[face.pixels] = np.arange(len(face.pixels))
         entry[openings.pixels] = len(face.pixels) + np.arange(len(openings.pixels))
@@ -313,7 +315,7 @@ class DenseMotion:
         triangles, bary = face.triangles[on_face], face.bary[on_face]
         triangles[opening] = openings.triangles[entry[opening] - len(face.pixels)]
         bary[opening] = openings.bary[entry[opening] - len(face.pixels)]
-        return covered, entry, triangles, bary
+        return covered, triangles, bary
 
     def _face_sources(self, raster: Raster, src_tri: np.ndarray, t_out: np.ndarray,
                       points_out: np.ndarray) -> np.ndarray:
@@ -379,8 +381,7 @@ class DenseMotion:
 
     def _lid_sources(self, target: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
         """Points of the photo with these `landmarks` (478, 2: x, y; or several photos',
-        (photos, 478, 2)) to sample each landmark's
-        texture from. As an eye closes, its lid margins sample from further out, the upper
+        (photos, 478, 2)) to sample each landmark's texture from. As an eye closes, its lid margins sample from further out, the upper
         toward the lid skin above it: the margins of an open eye hold lashes and a rim of
         eyeball, which squeezed together would show as a dark line flecked with white instead
         of a closed lid. (Target gaps are in the portrait's pixels, the rest gaps in the

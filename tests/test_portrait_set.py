@@ -103,6 +103,31 @@ def test_each_region_shows_the_photo_that_has_it(astronaut_portrait, astronaut_s
     assert np.linalg.norm(shown - colour) < 0.5 * np.linalg.norm(before - colour)
 
 
+RED = np.array([220.0, 40.0, 40.0])
+CHEEK = np.array([116, 117, 118, 101, 36, 205, 187, 123])  # the subject's right cheek
+
+
+def test_a_turned_head_shows_the_turned_photo(astronaut_portrait):
+    """Head turned by the control: the cheek is the turned photo's (red). The halves of the
+    face are blended on a coarse grid, so this is the test that they still carry a photo's
+    content (the eyes and mouth, drawn sharp, are tested above)."""
+    points = astronaut_portrait.landmarks[CHEEK, :2]
+    centre = points.mean(0)
+    ring = CHEEK[np.argsort(np.arctan2(points[:, 1] - centre[1], points[:, 0] - centre[0]))]
+    turn = Edits(yaw=15.0)
+    turned = make_set(astronaut_portrait,
+                      [_marked(astronaut_portrait, turn, ring, RED, "turned.png")], "turned")
+    with Session(turned, SIZE) as with_set, Session(astronaut_portrait, SIZE) as alone:
+        with_set.edits = alone.edits = turn
+        result = with_set.render(AT_REST)
+        single = alone.render(AT_REST)
+    halves = [i for i, region in enumerate(REGIONS) if region.kind == "half"]
+    assert (result.set_weights[halves, 1] > 0.6).all()
+    shown = _mean_colour(result.image, result.target[ring])
+    before = _mean_colour(single.image, single.target[ring])
+    assert np.linalg.norm(shown - RED) < 0.8 * np.linalg.norm(before - RED)
+
+
 def test_set_folders_load_and_save(tmp_path, astronaut, astronaut_set):
     folder = save_set_folder(tmp_path / "me", [("main", astronaut),
                                                ("open", astronaut_set.extras[0].image)])
