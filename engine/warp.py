@@ -82,19 +82,6 @@ class CoarseWarp:
 
 
 @dataclass(frozen=True)
-class GridPart:
-    """Part of the motion grid: cells of these rows and columns (ranges of the grid's own
-    indices; with a step above 1, a coarser grid over the same part)."""
-
-    rows: range
-    cols: range
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return len(self.rows), len(self.cols)
-
-
-@dataclass(frozen=True)
 class Raster:
     """Covered grid pixels (flat indices), their triangle and barycentric coordinates."""
 
@@ -146,6 +133,35 @@ def _box(points: np.ndarray, shape: tuple[int, int], pad: float = 0.1) -> tuple[
     x0, y0 = np.clip(np.floor(lo).astype(int), 0, [shape[1], shape[0]])
     x1, y1 = np.clip(np.ceil(hi).astype(int) + 1, 0, [shape[1], shape[0]])
     return slice(y0, y1), slice(x0, x1)
+
+
+def _raster_at(face: Raster, openings: Raster, cells: np.ndarray,
+               size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which of the grid `cells` (flat indices of a grid of `size`) the rasters cover
+    (positions in `cells`; an opening wins over the face where both do), and there their
+    triangles and barycentric coordinates."""
+    entry = np.full(size, -1, np.int32)
+    entry[face.pixels] = np.arange(len(face.pixels), dtype=np.int32)
+    entry[openings.pixels] = len(face.pixels) + np.arange(len(openings.pixels), dtype=np.int32)
+    entry = np.take(entry, cells)
+    covered = np.flatnonzero(entry >= 0)
+    entry = entry[covered]
+    return (covered, np.take(np.concatenate([face.triangles, openings.triangles]), entry),
+            np.take(np.concatenate([face.bary, openings.bary]), entry, 0))
+
+
+def _barycentric(points: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """Barycentric coordinates (n, 3) of `points` (n, 2) in triangles `corners` (n, 3, 2),
+    clamped into the triangle: a point just outside its triangle (of a sliver, far outside
+    in its units) takes the triangle's edge instead of running off along it."""
+    a, ab, ac = corners[:, 0], corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]
+    ap = points - a
+    area = ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0]
+    area = np.where(np.abs(area) > 1e-12, area, 1e-12)
+    b = (ap[:, 0] * ac[:, 1] - ap[:, 1] * ac[:, 0]) / area
+    c = (ab[:, 0] * ap[:, 1] - ab[:, 1] * ap[:, 0]) / area
+    bary = np.clip(np.stack([1.0 - b - c, b, c], 1), 0.0, None)
+    return bary / np.maximum(bary.sum(1, keepdims=True), 1e-12)
 
 
 def _signed_areas(tri_xy: np.ndarray) -> np.ndarray:
@@ -233,89 +249,53 @@ class DenseMotion:
     def opening_raster(self, target: np.ndarray) -> Raster:
         """The mouth's and eyes' openings of the target mesh on the grid, whichever way they
         face: the portrait's closed mouth or eyes are slivers whose winding means nothing,
-        and another photo's open ones must show (maps_into). Once per frame."""
+        and another photo's open ones must show (maps_at). Once per frame."""
         t_out = self._framing.to_output(target)
         return self._rasterize(self.to_grid(t_out), t_out, self._openings, self._gw, self._gh)
 
-    def grid_part(self, rows: slice, cols: slice, stride: int = 1) -> GridPart:
-        """Every `stride`-th cell, each way, of the grid cells that output `rows` and `cols`
-        are interpolated from (a coarser grid over them for a stride above 1)."""
-        w, h = self._framing.output_size
-
-        def cells(span: slice, count: int, size: int) -> range:
-            first = int(np.floor((span.start + 0.5) * count / size - 0.5))
-            last = int(np.ceil((span.stop - 0.5) * count / size - 0.5)) + 1
-            return range(max(first, 0), min(last + stride, count), stride)
-        return GridPart(cells(rows, self._gh, h), cells(cols, self._gw, w))
-
-    def to_part(self, points_out: np.ndarray, part: GridPart) -> np.ndarray:
-        """Output pixel positions (n, 2 or more) in cells of `part` (n, 2)."""
-        return ((self.to_grid(points_out) - [part.cols.start, part.rows.start])
-                / [part.cols.step, part.rows.step])
-
-    def cell_centres(self, part: GridPart) -> np.ndarray:
-        """The output pixel positions of the part's cells, (rows, cols, 2: x, y)."""
-        return self._grid_out.reshape(self._gh, self._gw, 2)[np.ix_(part.rows, part.cols)]
-
-    def part_coordinates(self, rows: slice, cols: slice,
-                         part: GridPart) -> tuple[np.ndarray, np.ndarray]:
-        """The positions (x, y in cells of `part`; float32, as cv2.remap takes them) of the
-        output pixels in `rows`, `cols`: how values on the part are upsampled over them."""
-        xs = np.arange(cols.start, cols.stop, dtype=np.float64)
-        ys = np.arange(rows.start, rows.stop, dtype=np.float64)
-        x = self.to_part(np.stack([xs, xs], 1), part)[:, 0]
-        y = self.to_part(np.stack([ys, ys], 1), part)[:, 1]
-        grid_x, grid_y = np.meshgrid(x.astype(np.float32), y.astype(np.float32))
-        return grid_x, grid_y
-
-    def maps_into(self, warp: CoarseWarp, target: np.ndarray,
-                  photos: list[tuple[np.ndarray, Similarity]], openings: Raster,
-                  part: GridPart) -> np.ndarray:
-        """`warp`'s backward map on the grid `part`, (photos, rows, cols, 2) float32, but into
-        other photos of the same face, each given as its landmarks and `to_other` (portrait
-        pixels to its own): on the face (and its `openings`, from opening_raster), the same
-        target mesh carried back to each photo's mesh; off it, the portrait positions carried
-        over by `to_other`. `warp` must come from coarse(target). Every photo's map is one
-        sparse product of the same rasterised weights (the raster is shared)."""
-        cells = (np.array(part.rows)[:, None] * self._gw + np.array(part.cols)).ravel()
-        portrait_positions = self._grid_base[cells] + warp.displacement.reshape(-1, 2)[cells]
+    def maps_at(self, warp: CoarseWarp, target: np.ndarray,
+                photos: list[tuple[np.ndarray, Similarity]], openings: Raster,
+                points_out: np.ndarray) -> np.ndarray:
+        """`warp`'s backward map at output pixel positions `points_out` (rows, cols, 2), but
+        into other photos of the same face, each given as its landmarks and `to_other`
+        (portrait pixels to its own): (photos, 2: x and y, rows, cols) float32. On the face
+        (and its `openings`, from opening_raster), the same target mesh carried back to each
+        photo's mesh; off it, the portrait positions carried over by `to_other`. `warp` must
+        come from coarse(target). A point takes the triangle its nearest grid cell shows (the
+        raster is shared), within which its own barycentric coordinates place it: exact where
+        points sit on cells."""
+        layout = points_out.shape[:2]
+        displacement = cv2.remap(warp.displacement, self.to_grid(points_out.reshape(-1, 2))
+                                 .reshape(layout + (2,)).astype(np.float32), None,
+                                 cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        points_out = points_out.reshape(-1, 2)
+        grid = self.to_grid(points_out)
+        h, w = warp.displacement.shape[:2]
+        displacement = displacement.reshape(-1, 2)
+        portrait_positions = self._framing.to_portrait_xy(points_out) + displacement
         linear = np.concatenate([o.scale * o.rotation.T for _, o in photos], 1)
         maps = portrait_positions @ linear + np.concatenate([o.translation for _, o in photos])
-        face, triangles, bary = self._raster_at(warp.raster, openings, cells)
+        cell = np.clip(np.rint(grid), 0, [w - 1, h - 1])
+        face, triangles, bary = _raster_at(warp.raster, openings,
+                                           (cell[:, 1] * w + cell[:, 0]).astype(np.int64), h * w)
         if len(face):
-            weights = sparse.csr_matrix(
-                (bary.ravel(), self._portrait.triangles[triangles].ravel(),
-                 np.arange(0, 3 * len(face) + 1, 3)), shape=(len(face), len(self._src)))
+            vertices = np.take(self._portrait.triangles, triangles, 0)
+            t_out = self._framing.to_output(target)
+            if np.abs(grid - cell).max() > 1e-6:  # points between cells: their own places
+                bary = _barycentric(grid[face], np.take(self.to_grid(t_out), vertices, 0))
+            weights = sparse.csr_matrix((bary.ravel(), vertices.ravel(),
+                                         np.arange(0, 3 * len(face) + 1, 3)),
+                                        shape=(len(face), len(self._src)))
             landmarks = np.stack([landmarks[:, :2] for landmarks, _ in photos])
             sources = self._lid_sources(target, landmarks)  # (photos, points, 2)
             maps[face] = weights @ sources.transpose(1, 0, 2).reshape(len(self._src), -1)
-            t_out = self._framing.to_output(target)
             for label, (corners, iris) in _EYES.items():
                 in_eye = self._eye_tris[label][triangles]
                 if in_eye.any():
                     eye = _eye_map(t_out, landmarks, corners, iris,
-                                   self._grid_out[cells[face[in_eye]]])
+                                   points_out[face[in_eye]])
                     maps[face[in_eye]] = eye.transpose(1, 0, 2).reshape(in_eye.sum(), -1)
-        maps = maps.reshape(part.shape + (len(photos), 2)).astype(np.float32)
-        return np.ascontiguousarray(maps.transpose(2, 0, 1, 3))
-
-    def _raster_at(self, face: Raster, openings: Raster,
-                   cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Which of the grid `cells` (flat indices) the rasters cover (positions in `cells`;
-        an opening wins over the face where both do), and there their triangle and
-        barycentric coordinates."""
-        entry = np.full(self._gh * self._gw, -1)
-        entry[face.pixels] = np.arange(len(face.pixels))
-        entry[openings.pixels] = len(face.pixels) + np.arange(len(openings.pixels))
-        entry = entry[cells]
-        covered = np.flatnonzero(entry >= 0)
-        entry = entry[covered]
-        opening = entry >= len(face.pixels)
-        on_face = np.minimum(entry, max(len(face.pixels) - 1, 0))
-        triangles, bary = face.triangles[on_face], face.bary[on_face]
-        triangles[opening] = openings.triangles[entry[opening] - len(face.pixels)]
-        bary[opening] = openings.bary[entry[opening] - len(face.pixels)]
-        return covered, triangles, bary
+        return np.ascontiguousarray(maps.T, np.float32).reshape((len(photos), 2) + layout)
 
     def _face_sources(self, raster: Raster, src_tri: np.ndarray, t_out: np.ndarray,
                       points_out: np.ndarray) -> np.ndarray:

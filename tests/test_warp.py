@@ -159,3 +159,42 @@ def test_hd_rendering_restores_the_detail_that_sampling_between_pixels_blurs(ast
     assert fine_detail(small[face]) < 0.5 * own
     assert fine_detail(hd[face]) >= 0.7 * own
     np.testing.assert_array_equal(hd[300:], small[300:])
+
+
+@pytest.mark.parametrize("size", [(512, 512), (640, 480)])  # grid cells of 2 and 2.99 pixels
+def test_a_map_into_another_photo_is_the_warps_own_map_for_the_same_photo(astronaut_portrait,
+                                                                          size):
+    """maps_at carries the target mesh into another photo; into the portrait itself it must
+    give the warp's own map: exactly at grid cells, and between them within the grid's own
+    interpolation. (Not in the openings: there it draws the triangles that face away in the
+    portrait, which the warp leaves to the mouth painter.)"""
+    from engine.geometry import Similarity
+
+    animator, framing = _renderer(astronaut_portrait, size)
+    dense = animator._dense
+    target = open_mouth(astronaut_portrait.landmarks, 0.6)
+    warp = dense.coarse(target)
+    own = [(astronaut_portrait.landmarks, Similarity.identity(2))]
+    openings = dense.opening_raster(target)
+    # At the cells' centres the warp's map is its grid's value.
+    rows, cols = np.mgrid[:warp.displacement.shape[0], :warp.displacement.shape[1]]
+    cell = np.divide(size, warp.displacement.shape[1::-1])  # output pixels per cell, x and y
+    centres = (np.stack([cols, rows], -1) + 0.5) * cell - 0.5
+    expected = framing.to_portrait_xy(centres) + warp.displacement
+    maps = dense.maps_at(warp, target, own, openings, centres)[0]
+    error = np.abs(maps.transpose(1, 2, 0) - expected).max(2).ravel()
+    away = np.ones(error.size, bool)
+    away[openings.pixels] = False
+    assert error[away].max() < 1e-3 and len(openings.pixels) < 0.01 * error.size
+    # Between them (every pixel of the face), the warp's map is interpolated.
+    cell = cell.max()
+    ys, xs = np.mgrid[warp.face]
+    field = warp.expand()
+    pixels = np.stack([xs, ys], -1).astype(float)
+    maps = dense.maps_at(warp, target, own, openings, pixels)[0]
+    error = np.hypot(maps[0] - field.map_x[warp.face], maps[1] - field.map_y[warp.face])
+    near_openings = cv2.dilate(away.reshape(rows.shape).astype(np.uint8) ^ 1, np.ones((3, 3))) > 0
+    nearest = np.rint(dense.to_grid(pixels.reshape(-1, 2))).astype(int)
+    away = ~near_openings[nearest[:, 1], nearest[:, 0]]
+    error = error.ravel()[away]
+    assert np.median(error) < 0.01 * cell and np.percentile(error, 95) < 0.5 * cell
