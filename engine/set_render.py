@@ -80,42 +80,43 @@ REGIONS = (Region("right half", "half", 0), Region("left half", "half", 1),
            Region("mouth", "mouth", 0))
 
 
-def region_costs(region: Region, target: FaceState, photos: np.ndarray) -> np.ndarray:
+def region_costs(target: FaceState, photos: np.ndarray) -> np.ndarray:
     """How far each photo (rows: FaceState.vector(), the main photo first) is from showing
-    what `target` shows, in `region`."""
+    what `target` shows, in each of REGIONS: (regions, photos)."""
     mouth_open, mouth_width, right_eye, left_eye, yaw, pitch = (photos - target.vector()).T
-    eye = left_eye if region.side == 1 else right_eye
     pose = np.hypot(yaw, pitch) / POSE_DEGREES
-    if region.kind == "mouth":
-        cost = (np.where(mouth_open < 0, -mouth_open, mouth_open / MOUTH_CLOSES) / MOUTH_OPEN_UNIT
-                + np.abs(mouth_width) / MOUTH_WIDTH_UNIT + pose)
-    elif region.kind == "eye":
-        cost = np.abs(eye) / EYE_OPEN_UNIT + pose
-    else:  # the cheek, jaw and lids move with the expression too, if less
-        cost = pose + (np.abs(mouth_open) + np.abs(eye)) / HALF_EXPRESSION_UNIT
-    cost[0] -= MAIN_BONUS  # it holds identity and light
-    return cost
+    eyes = (right_eye, left_eye)
+    by_kind = {
+        "mouth": lambda side: (np.where(mouth_open < 0, -mouth_open, mouth_open / MOUTH_CLOSES)
+                               / MOUTH_OPEN_UNIT + np.abs(mouth_width) / MOUTH_WIDTH_UNIT + pose),
+        "eye": lambda side: np.abs(eyes[side]) / EYE_OPEN_UNIT + pose,
+        # the cheek, jaw and lids move with the expression too, if less
+        "half": lambda side: pose + (np.abs(mouth_open) + np.abs(eyes[side])) / HALF_EXPRESSION_UNIT}
+    costs = np.stack([by_kind[region.kind](region.side) for region in REGIONS])
+    costs[:, 0] -= MAIN_BONUS  # it holds identity and light
+    return costs
 
 
-class SourceFade:
-    """One region's photos: each one's weight in the picture. The weights follow the costs
-    continuously (a small change of target is a small change of weights, so nothing can flip
-    between photos), lean toward the photos shown now (hysteresis), and move no faster than
-    a cross-fade of `fade_seconds` (so even a jump of target cannot pop)."""
+class SourceFades:
+    """Each region's photos: each one's weight in the picture, (regions, photos). The weights
+    follow the costs continuously (a small change of target is a small change of weights, so
+    nothing can flip between photos), lean toward the photos shown now (hysteresis), and
+    move no faster than a cross-fade of the region's `fade_seconds` (so even a jump of
+    target cannot pop)."""
 
-    def __init__(self, count: int, fade_seconds: float = FADE_SECONDS):
+    def __init__(self, count: int, fade_seconds: np.ndarray):
         self._fade_seconds = fade_seconds
-        self.weights = np.zeros(count)
-        self.weights[0] = 1.0
+        self.weights = np.zeros((len(fade_seconds), count))
+        self.weights[:, 0] = 1.0
 
     def update(self, costs: np.ndarray, dt: float) -> np.ndarray:
         costs = costs - STAY * self.weights
-        goal = np.exp(-(costs - costs.min()) / SHARPNESS)
-        goal /= goal.sum()
+        goal = np.exp(-(costs - costs.min(1, keepdims=True)) / SHARPNESS)
+        goal /= goal.sum(1, keepdims=True)
         change = goal - self.weights
-        largest, allowed = np.abs(change).max(), dt / self._fade_seconds
-        if dt > 0 and largest > allowed:  # no past (the first frame): no fade
-            change *= allowed / largest
+        if dt > 0:  # no past (the first frame): no fade
+            largest = np.maximum(np.abs(change).max(1), 1e-12)
+            change *= np.minimum(dt / self._fade_seconds / largest, 1.0)[:, None]
         self.weights = self.weights + change
         return self.weights
 
@@ -173,15 +174,15 @@ class SetCompositor:
             self._photos.append(_Photo(photo.landmarks, prepare_texture(image, scale, output_height),
                                        prepare_texture(image, scale / self._spacing, output_height),
                                        to_photo, MouthInterior(image, photo.landmarks)))
-        self._fades = [SourceFade(len(portrait_set), EYE_FADE_SECONDS if region.kind == "eye"
-                                 else FADE_SECONDS) for region in REGIONS]
+        self._fades = SourceFades(len(portrait_set), np.array(
+            [EYE_FADE_SECONDS if region.kind == "eye" else FADE_SECONDS for region in REGIONS]))
         self._last_time: float | None = None
         self._states = np.stack([state.vector() for state in portrait_set.states])
 
     @property
     def weights(self) -> np.ndarray:
         """(regions, photos): how much of each photo each region shows now."""
-        return np.stack([fade.weights for fade in self._fades])
+        return self._fades.weights
 
     def choose(self, target: np.ndarray, timestamp: float) -> None:
         """Update each region's sources for target landmarks (portrait pixels)."""
@@ -189,9 +190,7 @@ class SetCompositor:
             return
         dt = 0.0 if self._last_time is None else max(timestamp - self._last_time, 0.0)
         self._last_time = timestamp
-        state = self._set.state_of(target)
-        for region, fade in zip(REGIONS, self._fades):
-            fade.update(region_costs(region, state, self._states), dt)
+        self._fades.update(region_costs(self._set.state_of(target), self._states), dt)
 
     def apply(self, image: np.ndarray, warp: CoarseWarp, target: np.ndarray,
               weights: np.ndarray | None = None) -> None:

@@ -20,6 +20,13 @@ def test_umeyama_recovers_a_known_similarity():
     assert (pitch, yaw, roll) == pytest.approx((10, -25, 5), abs=1e-6)
 
 
+def test_euler_angles_come_back_from_any_head_pose():
+    angles = np.random.default_rng(3).uniform(-80, 80, (100, 3))  # pitch, yaw, roll
+    for pitch, yaw, roll in angles:
+        rotation = Rotation.from_euler("xyz", [pitch, yaw, roll], degrees=True).as_matrix()
+        assert rotation_to_euler_deg(rotation) == pytest.approx((yaw, pitch, roll), abs=1e-9)
+
+
 def test_umeyama_never_returns_a_reflection():
     rng = np.random.default_rng(1)
     points = rng.normal(size=(20, 3))
