@@ -212,8 +212,7 @@ class SetCompositor:
         t_out = self._framing.to_output(target)
         feather = max(FEATHER * topo.interocular(t_out), 0.7)  # output pixels
         shown = []
-        for region, region_weights in zip(REGIONS, self.weights if weights is None else weights):
-            kept = _strongest(region_weights)
+        for region, kept in zip(REGIONS, _strongest(self.weights if weights is None else weights)):
             if kept[0] < 1.0:
                 outline = _region_points(region, t_out)
                 box = _box(outline, 3.0 * feather + 2, image.shape)
@@ -243,17 +242,18 @@ class SetCompositor:
                 t_out: np.ndarray) -> np.ndarray:
         """What an eye or the mouth adds over its box at full resolution (see apply): its
         photos' sum by weight, less as much of the main render (`image`), by its mask."""
-        mask = lattice.upsample(masks[k], *shown.box)
+        used = [j for j, index in enumerate(photos) if shown.kept[index] > 0]
+        # Its mask and its photos' maps, upsampled together.
+        mask, *xys = cv2.split(lattice.upsample(
+            [masks[k], *(maps[j, axis] for j in used for axis in (0, 1))], *shown.box))
         added = np.multiply(image[shown.box], np.float32(float(shown.kept[0]) - 1.0), dtype=np.float32)
-        for j, index in enumerate(photos):
-            if shown.kept[index] > 0:
-                photo = self._photos[index]
-                content = photo.sample(lattice.upsample(maps[j, 0], *shown.box),
-                                       lattice.upsample(maps[j, 1], *shown.box), photo.texture)
-                if shown.region.kind == "mouth":  # its own interior, where it opens wider
-                    photo.mouth.apply(content, t_out - [shown.box[1].start, shown.box[0].start, 0.0])
-                added = cv2.addWeighted(content, float(shown.kept[index]), added, 1.0, 0.0,
-                                        dtype=cv2.CV_32F)
+        for n, j in enumerate(used):
+            photo = self._photos[photos[j]]
+            content = photo.sample(xys[2 * n], xys[2 * n + 1], photo.texture)
+            if shown.region.kind == "mouth":  # its own interior, where it opens wider
+                photo.mouth.apply(content, t_out - [shown.box[1].start, shown.box[0].start, 0.0])
+            added = cv2.addWeighted(content, float(shown.kept[photos[j]]), added, 1.0, 0.0,
+                                    dtype=cv2.CV_32F)
         return added * mask[..., None]
 
     def _light(self, image: np.ndarray, lattice: Lattice, maps: np.ndarray, t_out: np.ndarray,
@@ -271,8 +271,14 @@ class SetCompositor:
                             for k, i in enumerate(photos)]).astype(np.float32)
         midline = lattice.to_lattice(t_out[[10, topo.CHIN]])  # forehead to chin
         split = HALF_SPLIT * topo.interocular(t_out) / cell
-        masks = np.dstack([_region_mask(region.region, lattice.to_lattice(region.outline),
-                                        midline, lattice.shape, split) for region in shown])
+        halves = [region for region in shown if region.region.kind == "half"]
+        if halves:  # both share the face's outline, cut along the midline
+            face = _filled(lattice.to_lattice(halves[0].outline), lattice.shape)
+            left = face * _left_of(midline, lattice.shape, split)
+            by_side = (face - left, left)
+        masks = np.dstack([by_side[region.region.side] if region.region.kind == "half" else
+                           _filled(lattice.to_lattice(region.outline), lattice.shape)
+                           for region in shown])
         masks = cv2.GaussianBlur(masks, (0, 0), feather / cell).reshape(masks.shape)
         masks = np.ascontiguousarray(masks.transpose(2, 0, 1))
         # Each region's photos' mix, less as much of the main render.
@@ -311,13 +317,14 @@ def _union(boxes: list[tuple[slice, slice]]) -> tuple[slice, slice]:
 
 
 def _strongest(weights: np.ndarray) -> np.ndarray:
-    """A region's weights with only its MAX_PHOTOS heaviest photos, each of at least
-    MIN_WEIGHT, kept (renormalised): each photo shown costs a warp and a blend."""
+    """Each region's weights (regions, photos) with only its MAX_PHOTOS heaviest photos, each
+    of at least MIN_WEIGHT, kept (renormalised): each photo shown costs a warp and a blend."""
+    rows = np.arange(len(weights))[:, None]
+    heaviest = np.argsort(-weights, 1)[:, :MAX_PHOTOS]
     kept = np.zeros_like(weights)
-    for index in np.argsort(weights)[::-1][:MAX_PHOTOS]:
-        if weights[index] >= MIN_WEIGHT:
-            kept[index] = weights[index]
-    return kept / kept.sum()
+    kept[rows, heaviest] = weights[rows, heaviest]
+    kept[kept < MIN_WEIGHT] = 0.0
+    return kept / kept.sum(1, keepdims=True)
 
 
 def _edge_light(difference: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
@@ -368,20 +375,21 @@ def _box(points: np.ndarray, pad: float, shape: tuple[int, ...]):
     return slice(y0, y1), slice(x0, x1)
 
 
-def _region_mask(region: Region, outline: np.ndarray, midline: np.ndarray,
-                 shape: tuple[int, int], split: float) -> np.ndarray:
-    """Mask (0 to 1) of `shape` inside `outline` (mask pixels), antialiased; a half of the
-    face is cut along the `midline` (forehead, chin) softly over `split` (mask pixels)."""
+def _filled(outline: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Mask (0 to 1) of `shape` inside `outline` (mask pixels), antialiased."""
     mask = np.zeros(shape, np.float32)
     cv2.fillPoly(mask, [np.round(outline * 4).astype(np.int32)], 1.0, lineType=cv2.LINE_AA,
                  shift=2)
-    if region.kind == "half":
-        top, chin = midline
-        normal = np.array([chin[1] - top[1], top[0] - chin[0]])
-        normal /= max(np.linalg.norm(normal), 1e-9)
-        # The subject's right half is on the image's left, where this is negative.
-        normal *= (1.0 if region.side == 1 else -1.0) / split
-        side = ((np.arange(shape[1]) - top[0]) * normal[0])[None, :] \
-            + ((np.arange(shape[0]) - top[1]) * normal[1])[:, None]
-        mask *= np.clip(side + 0.5, 0.0, 1.0).astype(np.float32)
     return mask
+
+
+def _left_of(midline: np.ndarray, shape: tuple[int, int], split: float) -> np.ndarray:
+    """How much of each pixel of `shape` lies on the subject's left of the `midline`
+    (forehead, chin; mask pixels): 0 to 1 over `split` (mask pixels) across it."""
+    top, chin = midline
+    normal = np.array([chin[1] - top[1], top[0] - chin[0]])
+    normal /= max(np.linalg.norm(normal), 1e-9) * split
+    # The subject's left is on the image's right, where this is positive.
+    side = ((np.arange(shape[1]) - top[0]) * normal[0])[None, :] \
+        + ((np.arange(shape[0]) - top[1]) * normal[1])[:, None]
+    return np.clip(side + 0.5, 0.0, 1.0).astype(np.float32)
