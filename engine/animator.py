@@ -22,7 +22,7 @@ class PortraitAnimator:
         portrait = portraits.main
         self.framing: Framing = frame_portrait(portrait.size, output_size,
                                                portrait.landmarks[:468].mean(0))
-        self._dense = DenseMotion(portrait, self.framing)
+        self._dense = DenseMotion(portrait, self.framing, openings=len(portraits) > 1)
         self._renderer = make_renderer(backend, portrait.image, self.framing.scale, output_size,
                                        **renderer_options)
         self._mouth = MouthInterior(portrait.image, portrait.landmarks)

@@ -225,7 +225,7 @@ class SetCompositor:
         photos = sorted({i for region in shown for i in np.flatnonzero(region.kept[1:]) + 1})
         maps = self._dense.maps_at(
             warp, target, [(self._photos[i].landmarks, self._photos[i].to_photo) for i in photos],
-            self._dense.opening_raster(target), lattice.points())
+            lattice.points())
         masks, light = self._light(image, lattice, maps, t_out, feather, shown, photos)
         out = cv2.add(image[rows, cols], lattice.upsample(light, rows, cols), dtype=cv2.CV_8U)
         for k, region in enumerate(shown):

@@ -70,6 +70,7 @@ class CoarseWarp:
     patches: tuple[Patch, ...]
     face: tuple[slice, slice]
     raster: "Raster | None" = None  # the target mesh on the grid (for a set's other photos)
+    openings: "Raster | None" = None  # ...and its openings whichever way they face (the same)
 
     def expand(self) -> WarpField:
         h, w = self.base.x.shape
@@ -90,12 +91,14 @@ class Raster:
     bary: np.ndarray  # (n, 3)
 
 
-def rasterize(tri_xy: np.ndarray, tri_z: np.ndarray, width: int, height: int) -> Raster:
+def rasterize(tri_xy: np.ndarray, tri_z: np.ndarray, width: int, height: int,
+              layers: np.ndarray | None = None) -> Raster:
     """Z-buffered rasterisation of triangles (T, 3, 2) at integer pixel centres.
 
     Every candidate pixel of every triangle's bounding box is tested at once (NumPy), and per
     pixel the nearest (smallest z) triangle wins. Pixels on shared edges belong to both
-    triangles before the z-test, so there are no cracks.
+    triangles before the z-test, so there are no cracks. `layers` (T,): each triangle's
+    layer, a z-buffer of its own; a pixel of layer k is numbered k * width * height on.
     """
     lo = np.ceil(tri_xy.min(1)).astype(np.int64)
     hi = np.floor(tri_xy.max(1)).astype(np.int64)
@@ -119,6 +122,8 @@ def rasterize(tri_xy: np.ndarray, tri_z: np.ndarray, width: int, height: int) ->
     tri, px, py = tri[inside], px[inside], py[inside]
     bary = np.stack([b0[inside], b1[inside], b2[inside]], 1)
     pixel = py * width + px
+    if layers is not None:
+        pixel += layers[tri] * (width * height)
     depth = (bary * tri_z[tri]).sum(1)
     order = np.lexsort((depth, pixel))
     pixel, tri, bary = pixel[order], tri[order], bary[order]
@@ -197,8 +202,11 @@ def _eye_map(t_out: np.ndarray, src: np.ndarray, corners: tuple[int, int], iris:
 class DenseMotion:
     """Builds the backward map for one portrait at one output framing."""
 
-    def __init__(self, portrait: Portrait, framing: Framing):
+    def __init__(self, portrait: Portrait, framing: Framing, openings: bool = False):
+        """`openings`: rasterise the mesh's openings on their own as well (CoarseWarp.openings),
+        for a portrait set."""
         self._portrait = portrait
+        self._with_openings = openings
         self._framing = framing
         w, h = framing.output_size
         step = -(-max(w, h) // GRID_TARGET)
@@ -235,7 +243,7 @@ class DenseMotion:
         tris = self._portrait.triangles
         src_tri = self._lid_sources(target, self._src)[tris]
         front = self._front_facing(t_out)
-        raster = self._rasterize(grid_xy, t_out, front, self._gw, self._gh)
+        raster, openings = self._rasterize_face(grid_xy, t_out, front)
         src = self._face_sources(raster, src_tri, t_out, self._grid_out[raster.pixels])
         disp[raster.pixels] = src - self._grid_base[raster.pixels]
         cell = w / self._gw
@@ -244,24 +252,32 @@ class DenseMotion:
             # a seam the grid cannot resolve
             if np.linalg.norm(t_out[upper, :2] - t_out[lower, :2], axis=1).min() < 2 * cell)
         return CoarseWarp(disp.reshape(self._gh, self._gw, 2).astype(np.float32), self._base,
-                          patches, _box(t_out[topo.FACE_OVAL, :2], (h, w)), raster)
+                          patches, _box(t_out[topo.FACE_OVAL, :2], (h, w)), raster, openings)
 
-    def opening_raster(self, target: np.ndarray) -> Raster:
-        """The mouth's and eyes' openings of the target mesh on the grid, whichever way they
-        face: the portrait's closed mouth or eyes are slivers whose winding means nothing,
-        and another photo's open ones must show (maps_at). Once per frame."""
-        t_out = self._framing.to_output(target)
-        return self._rasterize(self.to_grid(t_out), t_out, self._openings, self._gw, self._gh)
+    def _rasterize_face(self, grid_xy: np.ndarray, t_out: np.ndarray,
+                        front: np.ndarray) -> tuple[Raster, Raster | None]:
+        """The front-facing triangles on the grid; for a set, in the same pass, the mouth's
+        and eyes' openings whichever way they face, in a z-buffer of their own: the
+        portrait's closed mouth or eyes are slivers whose winding means nothing, and another
+        photo's open ones must show (maps_at)."""
+        if not self._with_openings:
+            return self._rasterize(grid_xy, t_out, front, self._gw, self._gh), None
+        both = self._rasterize(grid_xy, t_out, np.concatenate([front, self._openings]),
+                               self._gw, self._gh,
+                               np.repeat([0, 1], [len(front), len(self._openings)]))
+        cells = self._gw * self._gh
+        split = np.searchsorted(both.pixels, cells)
+        return (Raster(both.pixels[:split], both.triangles[:split], both.bary[:split]),
+                Raster(both.pixels[split:] - cells, both.triangles[split:], both.bary[split:]))
 
     def maps_at(self, warp: CoarseWarp, target: np.ndarray,
-                photos: list[tuple[np.ndarray, Similarity]], openings: Raster,
-                points_out: np.ndarray) -> np.ndarray:
+                photos: list[tuple[np.ndarray, Similarity]], points_out: np.ndarray) -> np.ndarray:
         """`warp`'s backward map at output pixel positions `points_out` (rows, cols, 2), but
         into other photos of the same face, each given as its landmarks and `to_other`
         (portrait pixels to its own): (photos, 2: x and y, rows, cols) float32. On the face
-        (and its `openings`, from opening_raster), the same target mesh carried back to each
-        photo's mesh; off it, the portrait positions carried over by `to_other`. `warp` must
-        come from coarse(target). A point takes the triangle its nearest grid cell shows (the
+        (and its openings), the same target mesh carried back to each photo's mesh; off it,
+        the portrait positions carried over by `to_other`. `warp` must come from
+        coarse(target) of a DenseMotion made with `openings`. A point takes the triangle its nearest grid cell shows (the
         raster is shared), within which its own barycentric coordinates place it: exact where
         points sit on cells."""
         layout = points_out.shape[:2]
@@ -276,7 +292,7 @@ class DenseMotion:
         linear = np.concatenate([o.scale * o.rotation.T for _, o in photos], 1)
         maps = portrait_positions @ linear + np.concatenate([o.translation for _, o in photos])
         cell = np.clip(np.rint(grid), 0, [w - 1, h - 1])
-        face, triangles, bary = _raster_at(warp.raster, openings,
+        face, triangles, bary = _raster_at(warp.raster, warp.openings,
                                            (cell[:, 1] * w + cell[:, 0]).astype(np.int64), h * w)
         if len(face):
             vertices = np.take(self._portrait.triangles, triangles, 0)
@@ -333,11 +349,11 @@ class DenseMotion:
         return np.flatnonzero((np.sign(areas) == self._facing) | (self._facing == 0))
 
     def _rasterize(self, xy: np.ndarray, t_out: np.ndarray, front: np.ndarray, width: int,
-                   height: int) -> Raster:
-        """The front-facing triangles at `xy` (per landmark) rasterised; triangle indices are
-        the mesh's own."""
+                   height: int, layers: np.ndarray | None = None) -> Raster:
+        """The triangles `front` at `xy` (per landmark) rasterised (see rasterize); triangle
+        indices are the mesh's own."""
         tris = self._portrait.triangles[front]
-        raster = rasterize(xy[tris], t_out[tris, 2], width, height)
+        raster = rasterize(xy[tris], t_out[tris, 2], width, height, layers)
         return Raster(raster.pixels, front[raster.triangles], raster.bary)
 
     def _sharpen(self, ring: np.ndarray, t_out: np.ndarray, src_tri: np.ndarray,

@@ -10,6 +10,7 @@ from engine.animator import PortraitAnimator
 from engine.mouth import MouthInterior
 from engine.portrait import load_portrait
 from engine.tracking import FaceTracker
+from engine.mesh import SKIN
 from engine.warp import rasterize
 from .conftest import PORTRAITS, fine_detail, needs_fixtures
 
@@ -169,19 +170,24 @@ def test_a_map_into_another_photo_is_the_warps_own_map_for_the_same_photo(astron
     interpolation. (Not in the openings: there it draws the triangles that face away in the
     portrait, which the warp leaves to the mouth painter.)"""
     from engine.geometry import Similarity
+    from engine.warp import DenseMotion
 
-    animator, framing = _renderer(astronaut_portrait, size)
-    dense = animator._dense
+    _, framing = _renderer(astronaut_portrait, size)
+    dense = DenseMotion(astronaut_portrait, framing, openings=True)
     target = open_mouth(astronaut_portrait.landmarks, 0.6)
     warp = dense.coarse(target)
     own = [(astronaut_portrait.landmarks, Similarity.identity(2))]
-    openings = dense.opening_raster(target)
+    openings = warp.openings  # rasterised in the warp's own pass, on a z-buffer of their own
+    alone = DenseMotion(astronaut_portrait, framing).coarse(target)
+    assert alone.openings is None and np.array_equal(alone.raster.pixels, warp.raster.pixels)
+    assert len(openings.pixels) and (astronaut_portrait.triangle_region[openings.triangles]
+                                     != SKIN).all()
     # At the cells' centres the warp's map is its grid's value.
     rows, cols = np.mgrid[:warp.displacement.shape[0], :warp.displacement.shape[1]]
     cell = np.divide(size, warp.displacement.shape[1::-1])  # output pixels per cell, x and y
     centres = (np.stack([cols, rows], -1) + 0.5) * cell - 0.5
     expected = framing.to_portrait_xy(centres) + warp.displacement
-    maps = dense.maps_at(warp, target, own, openings, centres)[0]
+    maps = dense.maps_at(warp, target, own, centres)[0]
     error = np.abs(maps.transpose(1, 2, 0) - expected).max(2).ravel()
     away = np.ones(error.size, bool)
     away[openings.pixels] = False
@@ -191,7 +197,7 @@ def test_a_map_into_another_photo_is_the_warps_own_map_for_the_same_photo(astron
     ys, xs = np.mgrid[warp.face]
     field = warp.expand()
     pixels = np.stack([xs, ys], -1).astype(float)
-    maps = dense.maps_at(warp, target, own, openings, pixels)[0]
+    maps = dense.maps_at(warp, target, own, pixels)[0]
     error = np.hypot(maps[0] - field.map_x[warp.face], maps[1] - field.map_y[warp.face])
     near_openings = cv2.dilate(away.reshape(rows.shape).astype(np.uint8) ^ 1, np.ones((3, 3))) > 0
     nearest = np.rint(dense.to_grid(pixels.reshape(-1, 2))).astype(int)
