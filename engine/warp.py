@@ -180,6 +180,11 @@ def _cell_centres(n_cells: int, n_pixels: int) -> np.ndarray:
     return (np.arange(n_cells) + 0.5) * n_pixels / n_cells - 0.5
 
 
+# Both eyes' lid margins, upper and lower, and the lid skin above the upper (_lid_sources).
+_LIDS = tuple(np.concatenate(parts) for parts in zip(
+    *((upper, lower, above) for (_, upper, lower), above in
+      zip(topo.OPENINGS[1:], (topo.RIGHT_EYE_ABOVE[0], topo.LEFT_EYE_ABOVE[0])))))
+
 # Each eye's interior triangles, and the landmarks that place its eyeball (_eye_map).
 _EYES = {RIGHT_EYE_INTERIOR: (topo.RIGHT_EYE_CORNERS, topo.RIGHT_IRIS_CENTER),
          LEFT_EYE_INTERIOR: (topo.LEFT_EYE_CORNERS, topo.LEFT_IRIS_CENTER)}
@@ -387,15 +392,14 @@ class DenseMotion:
         scale = np.linalg.norm(landmarks[..., topo.RIGHT_EYE_CORNERS[0], :]
                                - landmarks[..., topo.LEFT_EYE_CORNERS[0], :], axis=-1)
         scale = np.asarray(scale / max(topo.interocular(self._src), 1e-6))[..., None]
-        for (_, upper, lower), above in zip(topo.OPENINGS[1:],
-                                            (topo.RIGHT_EYE_ABOVE[0], topo.LEFT_EYE_ABOVE[0])):
-            gap = np.linalg.norm(target[upper, :2] - target[lower, :2], axis=1) * scale
-            margin = landmarks[..., lower, :] - landmarks[..., upper, :]
-            rest = np.linalg.norm(margin, axis=-1)
-            closed = smoothstep(1.0 - gap / np.maximum(rest, 1e-6), *LID_SKIN_FROM)[..., None]
-            src[..., upper, :] += closed * LID_SKIN_SHIFT * (landmarks[..., above, :]
-                                                             - landmarks[..., upper, :])
-            src[..., lower, :] += closed * LID_SKIN_SHIFT * 0.5 * margin
+        upper, lower, above = _LIDS  # both eyes at once
+        gap = np.linalg.norm(target[upper, :2] - target[lower, :2], axis=1) * scale
+        margin = landmarks[..., lower, :] - landmarks[..., upper, :]
+        rest = np.linalg.norm(margin, axis=-1)
+        closed = smoothstep(1.0 - gap / np.maximum(rest, 1e-6), *LID_SKIN_FROM)[..., None]
+        src[..., upper, :] += closed * LID_SKIN_SHIFT * (landmarks[..., above, :]
+                                                         - landmarks[..., upper, :])
+        src[..., lower, :] += closed * LID_SKIN_SHIFT * 0.5 * margin
         return src
 
     def _outside_field(self, t_out: np.ndarray) -> np.ndarray:
