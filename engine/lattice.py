@@ -54,19 +54,16 @@ class Lattice:
             inside = cv2.copyMakeBorder(inside, *pads, cv2.BORDER_REPLICATE)
         return cv2.resize(inside, self.shape[::-1], interpolation=cv2.INTER_AREA).astype(np.float32)
 
-    def upsample(self, values: np.ndarray | list[np.ndarray], rows: slice,
-                 cols: slice) -> np.ndarray:
-        """`values` on the points (rows, cols[, channels]; float32), or a list of such planes
-        (rows, cols) as channels side by side, bilinearly interpolated at output pixels
-        `rows` x `cols`; past the outer points, the nearest one's."""
+    def upsample(self, values: np.ndarray, rows: slice, cols: slice) -> np.ndarray:
+        """`values` on the points (rows, cols[, channels]; float32), bilinearly interpolated at
+        output pixels `rows` x `cols`; past the outer points, the nearest one's."""
         s = self.spacing
         (i0, i1), (j0, j1) = (_points_about(span, start, count, s) for span, start, count in
                               ((rows, self.top, self.shape[0]), (cols, self.left, self.shape[1])))
-        near = (cv2.merge([plane[i0:i1, j0:j1] for plane in values]) if isinstance(values, list)
-                else values[i0:i1, j0:j1])
         # Resizing points i0..i1 by `s` gives the pixels of their cells, exactly (each point at
         # its cell's centre); edge points repeat outward, which only the lattice's own are.
-        dense = cv2.resize(near, ((j1 - j0) * s, (i1 - i0) * s), interpolation=cv2.INTER_LINEAR)
+        dense = cv2.resize(values[i0:i1, j0:j1], ((j1 - j0) * s, (i1 - i0) * s),
+                           interpolation=cv2.INTER_LINEAR)
         y, x = rows.start - (self.top + s * i0), cols.start - (self.left + s * j0)
         return dense[y:y + rows.stop - rows.start, x:x + cols.stop - cols.start]
 

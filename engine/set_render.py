@@ -242,18 +242,17 @@ class SetCompositor:
                 t_out: np.ndarray) -> np.ndarray:
         """What an eye or the mouth adds over its box at full resolution (see apply): its
         photos' sum by weight, less as much of the main render (`image`), by its mask."""
-        used = [j for j, index in enumerate(photos) if shown.kept[index] > 0]
-        # Its mask and its photos' maps, upsampled together.
-        mask, *xys = cv2.split(lattice.upsample(
-            [masks[k], *(maps[j, axis] for j in used for axis in (0, 1))], *shown.box))
+        mask = lattice.upsample(masks[k], *shown.box)
         added = np.multiply(image[shown.box], np.float32(float(shown.kept[0]) - 1.0), dtype=np.float32)
-        for n, j in enumerate(used):
-            photo = self._photos[photos[j]]
-            content = photo.sample(xys[2 * n], xys[2 * n + 1], photo.texture)
-            if shown.region.kind == "mouth":  # its own interior, where it opens wider
-                photo.mouth.apply(content, t_out - [shown.box[1].start, shown.box[0].start, 0.0])
-            added = cv2.addWeighted(content, float(shown.kept[photos[j]]), added, 1.0, 0.0,
-                                    dtype=cv2.CV_32F)
+        for j, index in enumerate(photos):
+            if shown.kept[index] > 0:
+                photo = self._photos[index]
+                content = photo.sample(lattice.upsample(maps[j, 0], *shown.box),
+                                       lattice.upsample(maps[j, 1], *shown.box), photo.texture)
+                if shown.region.kind == "mouth":  # its own interior, where it opens wider
+                    photo.mouth.apply(content, t_out - [shown.box[1].start, shown.box[0].start, 0.0])
+                added = cv2.addWeighted(content, float(shown.kept[index]), added, 1.0, 0.0,
+                                        dtype=cv2.CV_32F)
         return added * mask[..., None]
 
     def _light(self, image: np.ndarray, lattice: Lattice, maps: np.ndarray, t_out: np.ndarray,
