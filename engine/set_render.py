@@ -51,7 +51,8 @@ MOUTH_CLOSES = 5.0
 MOUTH_WIDTH_UNIT = 0.08  # mouth width (over the eyes' distance) difference costing 1
 EYE_OPEN_UNIT = 0.08  # eye opening (gap / width) difference costing 1
 HALF_EXPRESSION_UNIT = 0.3  # for a half of the face: mouth and eye opening difference costing 1
-MIN_WEIGHT = 0.03  # a photo weighing less in a region is left out of it (it would cost time)
+MIN_WEIGHT = 0.08  # a photo weighing less in a region is left out of it (measured on the GRID
+# protocol: 5% of its time for 0.005 dB of face PSNR against 0.03; 0.1 loses 0.013 dB)
 MAX_PHOTOS = 3  # ...and a region shows at most this many photos at once
 COLOUR_GAIN_LIMIT = (0.7, 1.4)  # a photo's colour is matched to the main's within this gain
 HALF_INSET = 0.94  # a half of the face: the face's outline shrunk by this about its centre
