@@ -12,9 +12,10 @@ soft edge, spread smoothly over the region (a cheap membrane, as in seamless clo
 seam shows.
 
 Only the eyes and the mouth (lids, lashes, teeth) are drawn at full resolution; the halves'
-shading and shape and all the colour matching are smooth, and worked out on a coarse grid
-(measured at 512x512 on a GRID set: a third of the time of doing all of it at full
-resolution; at the same weights 0.06 dB less face PSNR, which smoother weights win back).
+shading and shape and all the colour matching are smooth, and worked out on a coarse lattice
+of whole-pixel cells (lattice.py; measured at 512x512 on a GRID set: a third of the time of
+doing all of it at full resolution; at the same weights 0.06 dB less face PSNR, which
+smoother weights win back), whose every upsampling is then a quick integer-factor resize.
 """
 from __future__ import annotations
 
@@ -125,7 +126,7 @@ class SourceFades:
 @dataclass
 class _Photo:
     """An extra photo, ready to sample: its texture (colour-matched to the main photo) at full
-    resolution and blurred to the coarse grid's cells, the map from main-photo pixels to its
+    resolution and blurred to the lattice's cells, the map from main-photo pixels to its
     own (off the face), its mouth interior."""
 
     landmarks: np.ndarray
@@ -205,7 +206,7 @@ class SetCompositor:
         the eyes and the mouth over the halves. Expanded, that is the main render, plus one
         smooth term (the halves' differences to it and every light), plus each eye's and
         the mouth's photos' differences by their weights. All but the last is worked out on
-        a coarse grid: the halves bring shading and shape, while their fine detail stays the
+        the lattice: the halves bring shading and shape, while their fine detail stays the
         main render's, in the same place on the face (both follow the target mesh). The eyes
         and mouth bring lids, lashes and teeth: those are drawn at full resolution."""
         if len(self._set) == 1:
