@@ -194,8 +194,7 @@ def _eye_map(t_out: np.ndarray, src: np.ndarray, corners: tuple[int, int], iris:
              points_out: np.ndarray) -> np.ndarray:
     """Eye opening: similarity fixed by the two eye corners, then shifted so the iris lands
     where the target iris is. The eyeball keeps its shape; the lids decide what shows.
-    `src`: one photo's landmarks (478, 2), or several photos' (photos, 478, 2); the map is
-    (points, 2) or (photos, points, 2)."""
+    `src`: several photos' landmarks (photos, 478, 2); the map is (photos, points, 2)."""
     t = t_out[:, 0] + 1j * t_out[:, 1]
     s = src[..., 0] + 1j * src[..., 1]
     a = (s[..., corners[1]] - s[..., corners[0]]) / (t[corners[1]] - t[corners[0]])
@@ -282,18 +281,16 @@ class DenseMotion:
         (portrait pixels to its own): (photos, 2: x and y, rows, cols) float32. On the face
         (and its openings), the same target mesh carried back to each photo's mesh; off it,
         the portrait positions carried over by `to_other`. `warp` must come from
-        coarse(target) of a DenseMotion made with `openings`. A point takes the triangle its nearest grid cell shows (the
-        raster is shared), within which its own barycentric coordinates place it: exact where
-        points sit on cells."""
+        coarse(target) of a DenseMotion made with `openings`. A point takes the triangle its
+        nearest grid cell shows (the raster is shared), within which its own barycentric
+        coordinates place it: exact where points sit on cells."""
         layout = points_out.shape[:2]
-        displacement = cv2.remap(warp.displacement, self.to_grid(points_out.reshape(-1, 2))
-                                 .reshape(layout + (2,)).astype(np.float32), None,
-                                 cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         points_out = points_out.reshape(-1, 2)
         grid = self.to_grid(points_out)
         h, w = warp.displacement.shape[:2]
-        displacement = displacement.reshape(-1, 2)
-        portrait_positions = self._framing.to_portrait_xy(points_out) + displacement
+        displacement = cv2.remap(warp.displacement, grid.reshape(layout + (2,)).astype(np.float32),
+                                 None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        portrait_positions = self._framing.to_portrait_xy(points_out) + displacement.reshape(-1, 2)
         linear = np.concatenate([o.scale * o.rotation.T for _, o in photos], 1)
         maps = portrait_positions @ linear + np.concatenate([o.translation for _, o in photos])
         cell = np.clip(np.rint(grid), 0, [w - 1, h - 1])
@@ -309,24 +306,27 @@ class DenseMotion:
                                         shape=(len(face), len(self._src)))
             landmarks = np.stack([landmarks[:, :2] for landmarks, _ in photos])
             sources = self._lid_sources(target, landmarks)  # (photos, points, 2)
-            maps[face] = weights @ sources.transpose(1, 0, 2).reshape(len(self._src), -1)
-            for label, (corners, iris) in _EYES.items():
-                in_eye = self._eye_tris[label][triangles]
-                if in_eye.any():
-                    eye = _eye_map(t_out, landmarks, corners, iris,
-                                   points_out[face[in_eye]])
-                    maps[face[in_eye]] = eye.transpose(1, 0, 2).reshape(in_eye.sum(), -1)
+            on_face = weights @ sources.transpose(1, 0, 2).reshape(len(self._src), -1)
+            self._place_eyeballs(on_face, triangles, t_out, landmarks, points_out[face])
+            maps[face] = on_face
         return np.ascontiguousarray(maps.T, np.float32).reshape((len(photos), 2) + layout)
 
     def _face_sources(self, raster: Raster, src_tri: np.ndarray, t_out: np.ndarray,
                       points_out: np.ndarray) -> np.ndarray:
         """Portrait positions for rasterised output points (`points_out`, output pixels)."""
         out = (raster.bary[:, :, None] * src_tri[raster.triangles]).sum(1)
-        for label, (corners, iris) in _EYES.items():
-            in_eye = self._eye_tris[label][raster.triangles]
-            if in_eye.any():
-                out[in_eye] = _eye_map(t_out, self._src, corners, iris, points_out[in_eye])
+        self._place_eyeballs(out, raster.triangles, t_out, self._src[None], points_out)
         return out
+
+    def _place_eyeballs(self, sources: np.ndarray, triangles: np.ndarray, t_out: np.ndarray,
+                        landmarks: np.ndarray, points_out: np.ndarray) -> None:
+        """Where a point's triangle is an eye's interior, its `sources` (points, 2 per photo)
+        become the eyeball's map (_eye_map) into each photo of `landmarks` (photos, 478, 2)."""
+        for label, (corners, iris) in _EYES.items():
+            in_eye = self._eye_tris[label][triangles]
+            if in_eye.any():
+                eye = _eye_map(t_out, landmarks, corners, iris, points_out[in_eye])
+                sources[in_eye] = eye.transpose(1, 0, 2).reshape(in_eye.sum(), -1)
 
     def drawn_triangles(self, target: np.ndarray) -> np.ndarray:
         """Indices of the mesh triangles that show in the output for `target` (portrait
