@@ -26,7 +26,7 @@ import numpy as np
 
 from . import face_topology as topo
 from .framing import Framing
-from .geometry import Similarity, umeyama
+from .geometry import umeyama
 from .mouth import MouthInterior, skin_pixels
 from .portrait_set import FaceState, PortraitSet
 from .render.texture import Texture, prepare_texture
@@ -126,18 +126,15 @@ class SourceFades:
 @dataclass
 class _Photo:
     """An extra photo, ready to sample: its texture (colour-matched to the main photo) at full
-    resolution and blurred to the lattice's cells, the map from main-photo pixels to its
-    own (off the face), its mouth interior."""
+    resolution and blurred to the lattice's cells, its mouth interior."""
 
-    landmarks: np.ndarray
     texture: Texture
     coarse: Texture
-    to_photo: Similarity
     mouth: MouthInterior
 
-    def sample(self, x: np.ndarray, y: np.ndarray, texture: Texture) -> np.ndarray:
-        """`texture` (one of the photo's) at `x`, `y` (its own pixels)."""
-        return cv2.remap(texture.image, *texture.texel(x, y), cv2.INTER_LINEAR,
+    def sample(self, positions: np.ndarray, texture: Texture) -> np.ndarray:
+        """`texture` (one of the photo's) at `positions` (rows, cols, 2: x, y; its own pixels)."""
+        return cv2.remap(texture.image, texture.texels(positions), None, cv2.INTER_LINEAR,
                          borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -167,15 +164,18 @@ class SetCompositor:
         self._spacing = max(1, round(STRIDE * dense.cell_size))
         self._anchor = round(0.5 * dense.cell_size - 0.5 - (self._spacing - 1) / 2)
         self._photos: list[_Photo | None] = [None]
+        geometry = []  # each extra's landmarks and map from main-photo pixels to its own
         for photo in portrait_set.extras:
             gain = np.clip(main_skin / np.maximum(
                 np.median(skin_pixels(photo.image, photo.landmarks), 0), 1.0), *COLOUR_GAIN_LIMIT)
             image = np.clip(photo.image * gain, 0, 255).astype(np.uint8)
             to_photo = umeyama(main.landmarks[rigid, :2], photo.landmarks[rigid, :2])
             scale = framing.scale / to_photo.scale  # output pixels per photo pixel
-            self._photos.append(_Photo(photo.landmarks, prepare_texture(image, scale, output_height),
+            self._photos.append(_Photo(prepare_texture(image, scale, output_height),
                                        prepare_texture(image, scale / self._spacing, output_height),
-                                       to_photo, MouthInterior(image, photo.landmarks)))
+                                       MouthInterior(image, photo.landmarks)))
+            geometry.append((photo.landmarks, to_photo))
+        self._others = dense.other_photos(geometry) if geometry else None
         self._fades = SourceFades(len(portrait_set), np.array(
             [EYE_FADE_SECONDS if region.kind == "eye" else FADE_SECONDS for region in REGIONS]))
         self._last_time: float | None = None
@@ -225,9 +225,8 @@ class SetCompositor:
         rows, cols = _union([region.box for region in shown])
         lattice = Lattice.over(rows, cols, self._spacing, self._anchor)
         photos = sorted({i for region in shown for i in np.flatnonzero(region.kept[1:]) + 1})
-        maps = self._dense.maps_at(
-            warp, target, [(self._photos[i].landmarks, self._photos[i].to_photo) for i in photos],
-            lattice.points())
+        maps = self._dense.maps_at(warp, target, self._others.take([i - 1 for i in photos]),
+                                   lattice.points())
         masks, light = self._light(image, lattice, maps, t_out, feather, shown, photos)
         out = cv2.add(image[rows, cols], lattice.upsample(light, rows, cols), dtype=cv2.CV_8U)
         for k, region in enumerate(shown):
@@ -249,8 +248,7 @@ class SetCompositor:
         for j, index in enumerate(photos):
             if shown.kept[index] > 0:
                 photo = self._photos[index]
-                content = photo.sample(lattice.upsample(maps[j, 0], *shown.box),
-                                       lattice.upsample(maps[j, 1], *shown.box), photo.texture)
+                content = photo.sample(lattice.upsample(maps[j], *shown.box), photo.texture)
                 if shown.region.kind == "mouth":  # its own interior, where it opens wider
                     photo.mouth.apply(content, t_out - [shown.box[1].start, shown.box[0].start, 0.0])
                 added = cv2.addWeighted(content, float(shown.kept[index]), added, 1.0, 0.0,
@@ -268,7 +266,7 @@ class SetCompositor:
         # (as their textures are), then once more as by sampling between texels.
         under = cv2.sepFilter2D(lattice.average(image), -1, SAMPLING_BLUR, SAMPLING_BLUR,
                                 borderType=cv2.BORDER_REPLICATE)
-        samples = np.stack([self._photos[i].sample(*maps[k], self._photos[i].coarse)
+        samples = np.stack([self._photos[i].sample(maps[k], self._photos[i].coarse)
                             for k, i in enumerate(photos)]).astype(np.float32)
         midline = lattice.to_lattice(t_out[[10, topo.CHIN]])  # forehead to chin
         split = HALF_SPLIT * topo.interocular(t_out) / cell

@@ -9,7 +9,7 @@ framing is added back at full resolution so a still face returns the portrait it
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import cv2
 import numpy as np
@@ -69,8 +69,9 @@ class CoarseWarp:
     base: BaseMaps
     patches: tuple[Patch, ...]
     face: tuple[slice, slice]
-    raster: "Raster | None" = None  # the target mesh on the grid (for a set's other photos)
-    openings: "Raster | None" = None  # ...and its openings whichever way they face (the same)
+    # The target mesh on the grid, for a set's other photos (maps_at): layer 0 its
+    # front-facing triangles, layer 1 (a portrait set's) its openings whichever way they face.
+    raster: "Raster | None" = None
 
     def expand(self) -> WarpField:
         h, w = self.base.x.shape
@@ -89,6 +90,12 @@ class Raster:
     pixels: np.ndarray
     triangles: np.ndarray
     bary: np.ndarray  # (n, 3)
+
+    def layer(self, k: int, size: int) -> "Raster":
+        """Layer `k` of a raster of several (see rasterize) of `size` pixels each."""
+        first, last = np.searchsorted(self.pixels, [k * size, (k + 1) * size])
+        return Raster(self.pixels[first:last] - k * size, self.triangles[first:last],
+                      self.bary[first:last])
 
 
 def rasterize(tri_xy: np.ndarray, tri_z: np.ndarray, width: int, height: int,
@@ -140,19 +147,18 @@ def _box(points: np.ndarray, shape: tuple[int, int], pad: float = 0.1) -> tuple[
     return slice(y0, y1), slice(x0, x1)
 
 
-def _raster_at(face: Raster, openings: Raster, cells: np.ndarray,
+def _raster_at(layers: Raster, cells: np.ndarray,
                size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Which of the grid `cells` (flat indices of a grid of `size`) the rasters cover
-    (positions in `cells`; an opening wins over the face where both do), and there their
-    triangles and barycentric coordinates."""
-    entry = np.full(size, -1, np.int32)
-    entry[face.pixels] = np.arange(len(face.pixels), dtype=np.int32)
-    entry[openings.pixels] = len(face.pixels) + np.arange(len(openings.pixels), dtype=np.int32)
-    entry = np.take(entry, cells)
+    """Which of the grid `cells` (flat indices of a grid of `size`) a raster of two layers,
+    the face and its openings, covers (positions in `cells`; an opening wins over the face
+    where both do), and there their triangles and barycentric coordinates."""
+    entry = np.full(2 * size, -1, np.int32)
+    entry[layers.pixels] = np.arange(len(layers.pixels), dtype=np.int32)
+    # The openings' layer comes after the face's, so where both cover a cell it is the larger.
+    entry = np.maximum(np.take(entry, cells), np.take(entry, cells + size))
     covered = np.flatnonzero(entry >= 0)
     entry = entry[covered]
-    return (covered, np.take(np.concatenate([face.triangles, openings.triangles]), entry),
-            np.take(np.concatenate([face.bary, openings.bary]), entry, 0))
+    return covered, np.take(layers.triangles, entry), np.take(layers.bary, entry, 0)
 
 
 def _barycentric(points: np.ndarray, corners: np.ndarray) -> np.ndarray:
@@ -190,17 +196,77 @@ _EYES = {RIGHT_EYE_INTERIOR: (topo.RIGHT_EYE_CORNERS, topo.RIGHT_IRIS_CENTER),
          LEFT_EYE_INTERIOR: (topo.LEFT_EYE_CORNERS, topo.LEFT_IRIS_CENTER)}
 
 
-def _eye_map(t_out: np.ndarray, src: np.ndarray, corners: tuple[int, int], iris: int,
-             points_out: np.ndarray) -> np.ndarray:
-    """Eye opening: similarity fixed by the two eye corners, then shifted so the iris lands
-    where the target iris is. The eyeball keeps its shape; the lids decide what shows.
-    `src`: several photos' landmarks (photos, 478, 2); the map is (photos, points, 2)."""
+def _eyeballs(t_out: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each eye's opening (in _EYES' order) maps output pixels z to src's by a similarity,
+    a z + b (complex), fixed by the two eye corners, then shifted so the iris lands where the
+    target iris is: the eyeball keeps its shape; the lids decide what shows. `src`: photos'
+    landmarks (photos, 478, 2); a and b are (eyes, photos)."""
     t = t_out[:, 0] + 1j * t_out[:, 1]
     s = src[..., 0] + 1j * src[..., 1]
-    a = (s[..., corners[1]] - s[..., corners[0]]) / (t[corners[1]] - t[corners[0]])
-    b = s[..., iris] - a * t[iris]
-    z = np.multiply.outer(a, points_out[:, 0] + 1j * points_out[:, 1]) + np.asarray(b)[..., None]
-    return np.stack([z.real, z.imag], -1)
+    corners = np.array([corners for corners, _ in _EYES.values()]).T  # (2, eyes)
+    iris = np.array([iris for _, iris in _EYES.values()])
+    a = (s[:, corners[1]] - s[:, corners[0]]) / (t[corners[1]] - t[corners[0]])
+    b = s[:, iris] - a * t[iris]
+    return a.T, b.T
+
+
+@dataclass(frozen=True)
+class LidsAtRest:
+    """A photo's eye lids as it shows them (or stacked photos', with a leading axis), for
+    _lid_sources: both eyes' margins (_LIDS)."""
+
+    scale: np.ndarray  # (..., 1): the photo's pixels per portrait pixel (1 for the portrait)
+    margin: np.ndarray  # (..., margins, 2): lower margin less upper
+    rest: np.ndarray  # (..., margins): the gap between them
+    lift: np.ndarray  # (..., margins, 2): the lid skin above the upper margin, less it
+
+
+def _lids_at_rest(landmarks: np.ndarray, portrait: np.ndarray) -> LidsAtRest:
+    """The lids of the photo with these `landmarks` (478, 2, or (photos, 478, 2)), that of a
+    portrait with landmarks `portrait`."""
+    scale = np.linalg.norm(landmarks[..., topo.RIGHT_EYE_CORNERS[0], :]
+                           - landmarks[..., topo.LEFT_EYE_CORNERS[0], :], axis=-1)
+    scale = np.asarray(scale / max(topo.interocular(portrait), 1e-6))[..., None]
+    upper, lower, above = _LIDS
+    margin = landmarks[..., lower, :] - landmarks[..., upper, :]
+    return LidsAtRest(scale, margin, np.linalg.norm(margin, axis=-1),
+                      landmarks[..., above, :] - landmarks[..., upper, :])
+
+
+def _lid_sources(target: np.ndarray, landmarks: np.ndarray, lids: LidsAtRest) -> np.ndarray:
+    """Points of the photo with these `landmarks` (478, 2: x, y; or several photos', (photos,
+    478, 2)) and `lids` to sample each landmark's texture from. As an eye closes, its lid
+    margins sample from further out, the upper toward the lid skin above it: the margins of
+    an open eye hold lashes and a rim of eyeball, which squeezed together would show as a
+    dark line flecked with white instead of a closed lid. (Target gaps are in the portrait's
+    pixels, the rest gaps in the photo's: the photo's own scale is taken out.)"""
+    src = landmarks.copy()
+    upper, lower, _ = _LIDS  # both eyes at once
+    gap = np.linalg.norm(target[upper, :2] - target[lower, :2], axis=1) * lids.scale
+    closed = smoothstep(1.0 - gap / np.maximum(lids.rest, 1e-6), *LID_SKIN_FROM)[..., None]
+    src[..., upper, :] += closed * LID_SKIN_SHIFT * lids.lift
+    src[..., lower, :] += closed * LID_SKIN_SHIFT * 0.5 * lids.margin
+    return src
+
+
+@dataclass(frozen=True)
+class OtherPhotos:
+    """Other photos of a portrait's face, stacked (photos first), for DenseMotion.maps_at."""
+
+    landmarks: np.ndarray  # (photos, 478, 2)
+    linear: np.ndarray  # (photos, 2, 2): portrait pixels (row vectors) to the photo's...
+    translation: np.ndarray  # (photos, 2): ...then this added
+    lids: LidsAtRest
+
+    def __len__(self) -> int:
+        return len(self.landmarks)
+
+    def take(self, indices: list[int]) -> "OtherPhotos":
+        """These photos only, in this order."""
+        return OtherPhotos(self.landmarks[indices], self.linear[indices],
+                           self.translation[indices],
+                           LidsAtRest(*(getattr(self.lids, f.name)[indices]
+                                        for f in fields(LidsAtRest))))
 
 
 class DenseMotion:
@@ -228,8 +294,11 @@ class DenseMotion:
                               np.ascontiguousarray(base[..., 1], np.float32))
         self._src = portrait.landmarks[:, :2]
         self._rigid = topo.rigid_points(portrait.landmarks)
-        self._eye_tris = {label: portrait.triangle_region == label
-                          for label in (RIGHT_EYE_INTERIOR, LEFT_EYE_INTERIOR)}
+        # Each triangle's eye (its place in _EYES), -1 for none.
+        self._eye_of_triangle = np.full(len(portrait.triangles), -1, np.int64)
+        for k, label in enumerate(_EYES):
+            self._eye_of_triangle[portrait.triangle_region == label] = k
+        self._lids = _lids_at_rest(self._src, self._src)
         self._facing = np.sign(_signed_areas(self._src[portrait.triangles]))
         self._openings = np.flatnonzero(portrait.triangle_region != SKIN)
         self._shell = HeadShell(portrait.landmarks)
@@ -245,9 +314,10 @@ class DenseMotion:
         disp = self._outside_field(t_out)
         grid_xy = self.to_grid(t_out)
         tris = self._portrait.triangles
-        src_tri = self._lid_sources(target, self._src)[tris]
+        src_tri = _lid_sources(target, self._src, self._lids)[tris]
         front = self._front_facing(t_out)
-        raster, openings = self._rasterize_face(grid_xy, t_out, front)
+        layers = self._rasterize_face(grid_xy, t_out, front)
+        raster = layers.layer(0, self._gw * self._gh)
         src = self._face_sources(raster, src_tri, t_out, self._grid_out[raster.pixels])
         disp[raster.pixels] = src - self._grid_base[raster.pixels]
         cell = w / self._gw
@@ -256,29 +326,33 @@ class DenseMotion:
             # a seam the grid cannot resolve
             if np.linalg.norm(t_out[upper, :2] - t_out[lower, :2], axis=1).min() < 2 * cell)
         return CoarseWarp(disp.reshape(self._gh, self._gw, 2).astype(np.float32), self._base,
-                          patches, _box(t_out[topo.FACE_OVAL, :2], (h, w)), raster, openings)
+                          patches, _box(t_out[topo.FACE_OVAL, :2], (h, w)), layers)
 
-    def _rasterize_face(self, grid_xy: np.ndarray, t_out: np.ndarray,
-                        front: np.ndarray) -> tuple[Raster, Raster | None]:
+    def _rasterize_face(self, grid_xy: np.ndarray, t_out: np.ndarray, front: np.ndarray) -> Raster:
         """The front-facing triangles on the grid; for a set, in the same pass, the mouth's
-        and eyes' openings whichever way they face, in a z-buffer of their own: the
-        portrait's closed mouth or eyes are slivers whose winding means nothing, and another
-        photo's open ones must show (maps_at)."""
+        and eyes' openings whichever way they face, in a layer of their own (see rasterize):
+        the portrait's closed mouth or eyes are slivers whose winding means nothing, and
+        another photo's open ones must show (maps_at)."""
         if not self._with_openings:
-            return self._rasterize(grid_xy, t_out, front, self._gw, self._gh), None
-        both = self._rasterize(grid_xy, t_out, np.concatenate([front, self._openings]),
+            return self._rasterize(grid_xy, t_out, front, self._gw, self._gh)
+        return self._rasterize(grid_xy, t_out, np.concatenate([front, self._openings]),
                                self._gw, self._gh,
                                np.repeat([0, 1], [len(front), len(self._openings)]))
-        cells = self._gw * self._gh
-        split = np.searchsorted(both.pixels, cells)
-        return (Raster(both.pixels[:split], both.triangles[:split], both.bary[:split]),
-                Raster(both.pixels[split:] - cells, both.triangles[split:], both.bary[split:]))
 
-    def maps_at(self, warp: CoarseWarp, target: np.ndarray,
-                photos: list[tuple[np.ndarray, Similarity]], points_out: np.ndarray) -> np.ndarray:
+    def other_photos(self, photos: list[tuple[np.ndarray, Similarity]]) -> "OtherPhotos":
+        """Other photos of the portrait's face, each given as its landmarks and `to_other`
+        (portrait pixels to its own), made ready for maps_at."""
+        landmarks = np.stack([landmarks[:, :2] for landmarks, _ in photos])
+        return OtherPhotos(landmarks,
+                           np.stack([o.scale * o.rotation.T for _, o in photos]),
+                           np.stack([o.translation for _, o in photos]),
+                           _lids_at_rest(landmarks, self._src))
+
+    def maps_at(self, warp: CoarseWarp, target: np.ndarray, photos: "OtherPhotos",
+                points_out: np.ndarray) -> np.ndarray:
         """`warp`'s backward map at output pixel positions `points_out` (rows, cols, 2), but
-        into other photos of the same face, each given as its landmarks and `to_other`
-        (portrait pixels to its own): (photos, 2: x and y, rows, cols) float32. On the face
+        into other photos of the same face (other_photos): (photos, rows, cols, 2: x and y)
+        float32. On the face
         (and its openings), the same target mesh carried back to each photo's mesh; off it,
         the portrait positions carried over by `to_other`. `warp` must come from
         coarse(target) of a DenseMotion made with `openings`. A point takes the triangle its
@@ -291,10 +365,11 @@ class DenseMotion:
         displacement = cv2.remap(warp.displacement, grid.reshape(layout + (2,)).astype(np.float32),
                                  None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         portrait_positions = self._framing.to_portrait_xy(points_out) + displacement.reshape(-1, 2)
-        linear = np.concatenate([o.scale * o.rotation.T for _, o in photos], 1)
-        maps = portrait_positions @ linear + np.concatenate([o.translation for _, o in photos])
+        count = len(photos)
+        maps = (portrait_positions @ np.concatenate(photos.linear, 1)
+                + photos.translation.ravel())
         cell = np.clip(np.rint(grid), 0, [w - 1, h - 1])
-        face, triangles, bary = _raster_at(warp.raster, warp.openings,
+        face, triangles, bary = _raster_at(warp.raster,
                                            (cell[:, 1] * w + cell[:, 0]).astype(np.int64), h * w)
         if len(face):
             vertices = np.take(self._portrait.triangles, triangles, 0)
@@ -304,12 +379,12 @@ class DenseMotion:
             weights = sparse.csr_matrix((bary.ravel(), vertices.ravel(),
                                          np.arange(0, 3 * len(face) + 1, 3)),
                                         shape=(len(face), len(self._src)))
-            landmarks = np.stack([landmarks[:, :2] for landmarks, _ in photos])
-            sources = self._lid_sources(target, landmarks)  # (photos, points, 2)
+            sources = _lid_sources(target, photos.landmarks, photos.lids)  # (photos, points, 2)
             on_face = weights @ sources.transpose(1, 0, 2).reshape(len(self._src), -1)
-            self._place_eyeballs(on_face, triangles, t_out, landmarks, points_out[face])
+            self._place_eyeballs(on_face, triangles, t_out, photos.landmarks, points_out[face])
             maps[face] = on_face
-        return np.ascontiguousarray(maps.T, np.float32).reshape((len(photos), 2) + layout)
+        return np.ascontiguousarray(maps.reshape(layout + (count, 2)).transpose(2, 0, 1, 3),
+                                    np.float32)
 
     def _face_sources(self, raster: Raster, src_tri: np.ndarray, t_out: np.ndarray,
                       points_out: np.ndarray) -> np.ndarray:
@@ -322,11 +397,14 @@ class DenseMotion:
                         landmarks: np.ndarray, points_out: np.ndarray) -> None:
         """Where a point's triangle is an eye's interior, its `sources` (points, 2 per photo)
         become the eyeball's map (_eye_map) into each photo of `landmarks` (photos, 478, 2)."""
-        for label, (corners, iris) in _EYES.items():
-            in_eye = self._eye_tris[label][triangles]
-            if in_eye.any():
-                eye = _eye_map(t_out, landmarks, corners, iris, points_out[in_eye])
-                sources[in_eye] = eye.transpose(1, 0, 2).reshape(in_eye.sum(), -1)
+        eye = self._eye_of_triangle[triangles]
+        in_eye = np.flatnonzero(eye >= 0)
+        if len(in_eye):
+            scale, shift = _eyeballs(t_out, landmarks)
+            eye = eye[in_eye]
+            points = points_out[in_eye]
+            z = scale[eye] * (points[:, 0] + 1j * points[:, 1])[:, None] + shift[eye]
+            sources[in_eye] = np.stack([z.real, z.imag], -1).reshape(len(in_eye), -1)
 
     def drawn_triangles(self, target: np.ndarray) -> np.ndarray:
         """Indices of the mesh triangles that show in the output for `target` (portrait
@@ -379,28 +457,6 @@ class DenseMotion:
         rows, cols = raster.pixels // bw + y0, raster.pixels % bw + x0
         src = self._face_sources(raster, src_tri, t_out, np.stack([cols, rows], 1).astype(np.float64))
         return Patch(rows, cols, src.astype(np.float32))
-
-    def _lid_sources(self, target: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-        """Points of the photo with these `landmarks` (478, 2: x, y; or several photos',
-        (photos, 478, 2)) to sample each landmark's texture from. As an eye closes, its lid margins sample from further out, the upper
-        toward the lid skin above it: the margins of an open eye hold lashes and a rim of
-        eyeball, which squeezed together would show as a dark line flecked with white instead
-        of a closed lid. (Target gaps are in the portrait's pixels, the rest gaps in the
-        photo's: the photo's own scale is taken out.)"""
-        src = landmarks.copy()
-        # The photo's pixels per portrait pixel (exactly 1 for the portrait itself).
-        scale = np.linalg.norm(landmarks[..., topo.RIGHT_EYE_CORNERS[0], :]
-                               - landmarks[..., topo.LEFT_EYE_CORNERS[0], :], axis=-1)
-        scale = np.asarray(scale / max(topo.interocular(self._src), 1e-6))[..., None]
-        upper, lower, above = _LIDS  # both eyes at once
-        gap = np.linalg.norm(target[upper, :2] - target[lower, :2], axis=1) * scale
-        margin = landmarks[..., lower, :] - landmarks[..., upper, :]
-        rest = np.linalg.norm(margin, axis=-1)
-        closed = smoothstep(1.0 - gap / np.maximum(rest, 1e-6), *LID_SKIN_FROM)[..., None]
-        src[..., upper, :] += closed * LID_SKIN_SHIFT * (landmarks[..., above, :]
-                                                         - landmarks[..., upper, :])
-        src[..., lower, :] += closed * LID_SKIN_SHIFT * 0.5 * margin
-        return src
 
     def _outside_field(self, t_out: np.ndarray) -> np.ndarray:
         """Displacement on the grid outside the face. Hair, ears and neck follow the head:
