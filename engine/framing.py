@@ -33,6 +33,10 @@ class Framing:
     def to_portrait_xy(self, xy: np.ndarray) -> np.ndarray:
         return xy / self.scale + self.offset
 
+    def to_portrait_axes(self, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Output x of columns and y of rows -> portrait x and y (the axes stay apart)."""
+        return xs / self.scale + self.offset[0], ys / self.scale + self.offset[1]
+
 
 def frame_portrait(portrait_size: tuple[int, int], output_size: tuple[int, int],
                    face_center: np.ndarray) -> Framing:

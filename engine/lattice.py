@@ -31,12 +31,12 @@ class Lattice:
         (top, rows_count), (left, cols_count) = span(rows), span(cols)
         return Lattice(top, left, (rows_count, cols_count), spacing)
 
-    def points(self) -> np.ndarray:
-        """Output pixel positions of the points, (rows, cols, 2: x, y)."""
+    def axes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Output pixel positions of the points: x of each column, y of each row."""
         centre = (self.spacing - 1) / 2
         xs = self.left + centre + self.spacing * np.arange(self.shape[1], dtype=np.float64)
         ys = self.top + centre + self.spacing * np.arange(self.shape[0], dtype=np.float64)
-        return np.stack(np.meshgrid(xs, ys), -1)
+        return xs, ys
 
     def to_lattice(self, points_out: np.ndarray) -> np.ndarray:
         """Output pixel positions (n, 2 or more) in lattice steps (n, 2): point (j, i) at j, i."""

@@ -226,7 +226,7 @@ class SetCompositor:
         lattice = Lattice.over(rows, cols, self._spacing, self._anchor)
         photos = sorted({i for region in shown for i in np.flatnonzero(region.kept[1:]) + 1})
         maps = self._dense.maps_at(warp, target, self._others.take([i - 1 for i in photos]),
-                                   lattice.points())
+                                   *lattice.axes())
         masks, light = self._light(image, lattice, maps, t_out, feather, shown, photos)
         out = cv2.add(image[rows, cols], lattice.upsample(light, rows, cols), dtype=cv2.CV_8U)
         for k, region in enumerate(shown):
@@ -280,6 +280,9 @@ class SetCompositor:
                            for region in shown])
         masks = cv2.GaussianBlur(masks, (0, 0), feather / cell).reshape(masks.shape)
         masks = np.ascontiguousarray(masks.transpose(2, 0, 1))
+        # ...and each as three channels, as the colours: NumPy broadcasts slowly along an
+        # axis of three (several times the time of the product itself).
+        masks3 = [cv2.merge([mask] * 3) for mask in masks]
         # Each region's photos' mix, less as much of the main render.
         kept = np.array([region.kept[photos] for region in shown], np.float32)
         others = [1.0 - float(region.kept[0]) for region in shown]
@@ -296,17 +299,17 @@ class SetCompositor:
         out = np.zeros(under.shape, np.float32)
         for k, region in enumerate(shown):
             if region.region.kind == "half":
-                mask = masks[k]
-                light = _edge_light(others[k] * out - mixes[k], mask, sigma([k]))
-                out += mask[..., None] * (light - others[k] * out + mixes[k])
+                light = _edge_light(others[k] * out - mixes[k], masks[k], masks3[k], sigma([k]))
+                out += masks3[k] * (light - others[k] * out + mixes[k])
         tops = [k for k, region in enumerate(shown) if region.region.kind != "half"]
         if tops:
             cover = masks[tops].sum(0)
-            within = 1.0 / np.maximum(cover, 1e-6)[..., None]
-            full = sum(masks[k, ..., None] * mixes[k] for k in tops) * within
-            shares = sum(masks[k] * others[k] for k in tops)[..., None] * within
-            out += cover[..., None] * (_edge_light(shares * out - full, cover, sigma(tops))
-                                       - shares * out)
+            cover3 = cv2.merge([cover] * 3)
+            within = 1.0 / np.maximum(cover3, 1e-6)
+            full = sum(masks3[k] * mixes[k] for k in tops) * within
+            shares = sum(masks3[k] * others[k] for k in tops) * within
+            out += cover3 * (_edge_light(shares * out - full, cover, cover3, sigma(tops))
+                             - shares * out)
         return masks, out
 
 
@@ -326,12 +329,13 @@ def _strongest(weights: np.ndarray) -> np.ndarray:
     return kept / kept.sum(1, keepdims=True)
 
 
-def _edge_light(difference: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
+def _edge_light(difference: np.ndarray, mask: np.ndarray, mask3: np.ndarray,
+                sigma: float) -> np.ndarray:
     """`difference` (main render minus content) along the mask's soft edge, spread smoothly
     over the region (a cheap membrane, as in seamless cloning): added to the content, its
     light and colour meet the main render's where the region ends. The spreading is a wide
     Gaussian blur done small: the result is smooth, and a full-size kernel this wide took
-    most of a frame's time."""
+    most of a frame's time. `mask3`: the mask as three channels."""
     h, w = mask.shape
     edge = 4.0 * mask * (1.0 - mask)
     factor = max(1.0, sigma / 2.0)
@@ -341,7 +345,8 @@ def _edge_light(difference: np.ndarray, mask: np.ndarray, sigma: float) -> np.nd
         small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         return cv2.GaussianBlur(small, (0, 0), sigma / factor).reshape(small.shape)
 
-    light = spread(edge[..., None] * difference) / np.maximum(spread(edge), 1e-3)[..., None]
+    light = (spread(4.0 * mask3 * (1.0 - mask3) * difference)
+             / np.maximum(spread(edge), 1e-3)[..., None])
     return cv2.resize(light, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, 3)
 
 

@@ -196,17 +196,19 @@ _EYES = {RIGHT_EYE_INTERIOR: (topo.RIGHT_EYE_CORNERS, topo.RIGHT_IRIS_CENTER),
          LEFT_EYE_INTERIOR: (topo.LEFT_EYE_CORNERS, topo.LEFT_IRIS_CENTER)}
 
 
+# The landmarks that place each eyeball: (first corner, second corner, iris) by eye.
+_EYE_POINTS = np.array([[*corners, iris] for corners, iris in _EYES.values()]).T
+
+
 def _eyeballs(t_out: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each eye's opening (in _EYES' order) maps output pixels z to src's by a similarity,
     a z + b (complex), fixed by the two eye corners, then shifted so the iris lands where the
     target iris is: the eyeball keeps its shape; the lids decide what shows. `src`: photos'
     landmarks (photos, 478, 2); a and b are (eyes, photos)."""
-    t = t_out[:, 0] + 1j * t_out[:, 1]
-    s = src[..., 0] + 1j * src[..., 1]
-    corners = np.array([corners for corners, _ in _EYES.values()]).T  # (2, eyes)
-    iris = np.array([iris for _, iris in _EYES.values()])
-    a = (s[:, corners[1]] - s[:, corners[0]]) / (t[corners[1]] - t[corners[0]])
-    b = s[:, iris] - a * t[iris]
+    t = t_out[_EYE_POINTS, 0] + 1j * t_out[_EYE_POINTS, 1]
+    s = src[:, _EYE_POINTS, 0] + 1j * src[:, _EYE_POINTS, 1]
+    a = (s[:, 1] - s[:, 0]) / (t[1] - t[0])
+    b = s[:, 2] - a * t[2]
     return a.T, b.T
 
 
@@ -254,8 +256,7 @@ class OtherPhotos:
     """Other photos of a portrait's face, stacked (photos first), for DenseMotion.maps_at."""
 
     landmarks: np.ndarray  # (photos, 478, 2)
-    linear: np.ndarray  # (photos, 2, 2): portrait pixels (row vectors) to the photo's...
-    translation: np.ndarray  # (photos, 2): ...then this added
+    affine: np.ndarray  # (photos, 2, 3): portrait pixels to the photo's (off the face)
     lids: LidsAtRest
 
     def __len__(self) -> int:
@@ -263,8 +264,7 @@ class OtherPhotos:
 
     def take(self, indices: list[int]) -> "OtherPhotos":
         """These photos only, in this order."""
-        return OtherPhotos(self.landmarks[indices], self.linear[indices],
-                           self.translation[indices],
+        return OtherPhotos(self.landmarks[indices], self.affine[indices],
                            LidsAtRest(*(getattr(self.lids, f.name)[indices]
                                         for f in fields(LidsAtRest))))
 
@@ -344,47 +344,55 @@ class DenseMotion:
         (portrait pixels to its own), made ready for maps_at."""
         landmarks = np.stack([landmarks[:, :2] for landmarks, _ in photos])
         return OtherPhotos(landmarks,
-                           np.stack([o.scale * o.rotation.T for _, o in photos]),
-                           np.stack([o.translation for _, o in photos]),
+                           np.stack([np.c_[o.scale * o.rotation, o.translation] for _, o in photos]),
                            _lids_at_rest(landmarks, self._src))
 
     def maps_at(self, warp: CoarseWarp, target: np.ndarray, photos: "OtherPhotos",
-                points_out: np.ndarray) -> np.ndarray:
-        """`warp`'s backward map at output pixel positions `points_out` (rows, cols, 2), but
-        into other photos of the same face (other_photos): (photos, rows, cols, 2: x and y)
-        float32. On the face
-        (and its openings), the same target mesh carried back to each photo's mesh; off it,
-        the portrait positions carried over by `to_other`. `warp` must come from
-        coarse(target) of a DenseMotion made with `openings`. A point takes the triangle its
-        nearest grid cell shows (the raster is shared), within which its own barycentric
-        coordinates place it: exact where points sit on cells."""
-        layout = points_out.shape[:2]
-        points_out = points_out.reshape(-1, 2)
-        grid = self.to_grid(points_out)
+                xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        """`warp`'s backward map at the output pixel positions of columns `xs` by rows `ys`,
+        but into other photos of the same face (other_photos): (photos, rows, cols, 2: x and
+        y) float32. On the face (and its openings), the same target mesh carried back to each
+        photo's mesh; off it, the portrait positions carried over by each photo's map. `warp`
+        must come from coarse(target) of a DenseMotion made with `openings`. A point takes
+        the triangle its nearest grid cell shows (the raster is shared), within which its own
+        barycentric coordinates place it: exact where points sit on cells."""
+        w_out, h_out = self._framing.output_size
         h, w = warp.displacement.shape[:2]
-        displacement = cv2.remap(warp.displacement, grid.reshape(layout + (2,)).astype(np.float32),
-                                 None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        portrait_positions = self._framing.to_portrait_xy(points_out) + displacement.reshape(-1, 2)
-        count = len(photos)
-        maps = (portrait_positions @ np.concatenate(photos.linear, 1)
-                + photos.translation.ravel())
-        cell = np.clip(np.rint(grid), 0, [w - 1, h - 1])
-        face, triangles, bary = _raster_at(warp.raster,
-                                           (cell[:, 1] * w + cell[:, 0]).astype(np.int64), h * w)
+        gx, gy = (xs + 0.5) * (w / w_out) - 0.5, (ys + 0.5) * (h / h_out) - 0.5
+        layout = (len(ys), len(xs))
+        # Planes and two-channel images, not (n, 2) arrays: NumPy is slow along an axis of 2.
+        at = np.empty(layout + (2,), np.float32)
+        at[..., 0], at[..., 1] = gx, gy[:, None]
+        positions = cv2.remap(warp.displacement, at, None, cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)  # portrait pixels, then...
+        base_x, base_y = self._framing.to_portrait_axes(xs, ys)
+        positions[..., 0] += base_x
+        positions[..., 1] += base_y[:, None]
+        maps = np.empty((len(photos),) + layout + (2,), np.float32)
+        for k in range(len(photos)):  # ...each photo's, off the face
+            cv2.transform(positions, photos.affine[k], maps[k])
+        col, row = np.clip(np.rint(gx), 0, w - 1), np.clip(np.rint(gy), 0, h - 1)
+        face, triangles, bary = _raster_at(
+            warp.raster, ((row * w).astype(np.int64)[:, None] + col.astype(np.int64)).ravel(),
+            h * w)
         if len(face):
+            face_rows, face_cols = np.divmod(face, layout[1])
             vertices = np.take(self._portrait.triangles, triangles, 0)
             t_out = self._framing.to_output(target)
-            if np.abs(grid - cell).max() > 1e-6:  # points between cells: their own places
-                bary = _barycentric(grid[face], np.take(self.to_grid(t_out), vertices, 0))
+            if np.abs(gx - col).max() > 1e-6 or np.abs(gy - row).max() > 1e-6:
+                # points between cells: their own places
+                bary = _barycentric(np.stack([gx[face_cols], gy[face_rows]], 1),
+                                    np.take(self.to_grid(t_out), vertices, 0))
             weights = sparse.csr_matrix((bary.ravel(), vertices.ravel(),
                                          np.arange(0, 3 * len(face) + 1, 3)),
                                         shape=(len(face), len(self._src)))
             sources = _lid_sources(target, photos.landmarks, photos.lids)  # (photos, points, 2)
             on_face = weights @ sources.transpose(1, 0, 2).reshape(len(self._src), -1)
-            self._place_eyeballs(on_face, triangles, t_out, photos.landmarks, points_out[face])
-            maps[face] = on_face
-        return np.ascontiguousarray(maps.reshape(layout + (count, 2)).transpose(2, 0, 1, 3),
-                                    np.float32)
+            self._place_eyeballs(on_face, triangles, t_out, photos.landmarks,
+                                 np.stack([xs[face_cols], ys[face_rows]], 1))
+            maps.reshape(len(photos), -1, 2)[:, face] = \
+                on_face.reshape(len(face), len(photos), 2).transpose(1, 0, 2)
+        return maps
 
     def _face_sources(self, raster: Raster, src_tri: np.ndarray, t_out: np.ndarray,
                       points_out: np.ndarray) -> np.ndarray:

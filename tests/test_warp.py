@@ -190,7 +190,7 @@ def test_a_map_into_another_photo_is_the_warps_own_map_for_the_same_photo(astron
     cell = np.divide(size, warp.displacement.shape[1::-1])  # output pixels per cell, x and y
     centres = (np.stack([cols, rows], -1) + 0.5) * cell - 0.5
     expected = framing.to_portrait_xy(centres) + warp.displacement
-    maps = dense.maps_at(warp, target, own, centres)[0]
+    maps = dense.maps_at(warp, target, own, centres[0, :, 0], centres[:, 0, 1])[0]
     error = np.abs(maps - expected).max(2).ravel()
     away = np.ones(error.size, bool)
     away[openings.pixels] = False
@@ -200,7 +200,7 @@ def test_a_map_into_another_photo_is_the_warps_own_map_for_the_same_photo(astron
     ys, xs = np.mgrid[warp.face]
     field = warp.expand()
     pixels = np.stack([xs, ys], -1).astype(float)
-    maps = dense.maps_at(warp, target, own, pixels)[0]
+    maps = dense.maps_at(warp, target, own, xs[0].astype(float), ys[:, 0].astype(float))[0]
     error = np.hypot(maps[..., 0] - field.map_x[warp.face], maps[..., 1] - field.map_y[warp.face])
     near_openings = cv2.dilate(away.reshape(rows.shape).astype(np.uint8) ^ 1, np.ones((3, 3))) > 0
     nearest = np.rint(dense.to_grid(pixels.reshape(-1, 2))).astype(int)
