@@ -19,7 +19,7 @@ smoother weights win back), whose every upsampling is then a quick integer-facto
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -126,16 +126,19 @@ class SourceFades:
 @dataclass
 class _Photo:
     """An extra photo, ready to sample: its texture (colour-matched to the main photo) at full
-    resolution and blurred to the lattice's cells, its mouth interior."""
+    resolution and blurred to the lattice's cells (float: the smooth terms are), its mouth
+    interior."""
 
     texture: Texture
     coarse: Texture
     mouth: MouthInterior
 
-    def sample(self, positions: np.ndarray, texture: Texture) -> np.ndarray:
-        """`texture` (one of the photo's) at `positions` (rows, cols, 2: x, y; its own pixels)."""
+    def sample(self, positions: np.ndarray, texture: Texture,
+               out: np.ndarray | None = None) -> np.ndarray:
+        """`texture` (one of the photo's) at `positions` (rows, cols, 2: x, y; its own pixels),
+        into `out` if given."""
         return cv2.remap(texture.image, texture.texels(positions), None, cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_REPLICATE)
+                         dst=out, borderMode=cv2.BORDER_REPLICATE)
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,8 @@ class SetCompositor:
             to_photo = umeyama(main.landmarks[rigid, :2], photo.landmarks[rigid, :2])
             scale = framing.scale / to_photo.scale  # output pixels per photo pixel
             self._photos.append(_Photo(prepare_texture(image, scale, output_height),
-                                       prepare_texture(image, scale / self._spacing, output_height),
+                                       _as_float(prepare_texture(image, scale / self._spacing,
+                                                                 output_height)),
                                        MouthInterior(image, photo.landmarks)))
             geometry.append((photo.landmarks, to_photo))
         self._others = dense.other_photos(geometry) if geometry else None
@@ -243,7 +247,7 @@ class SetCompositor:
                 t_out: np.ndarray) -> np.ndarray:
         """What an eye or the mouth adds over its box at full resolution (see apply): its
         photos' sum by weight, less as much of the main render (`image`), by its mask."""
-        mask = lattice.upsample(masks[k], *shown.box)
+        mask = cv2.merge([lattice.upsample(masks[k], *shown.box)] * 3)
         added = np.multiply(image[shown.box], np.float32(float(shown.kept[0]) - 1.0), dtype=np.float32)
         for j, index in enumerate(photos):
             if shown.kept[index] > 0:
@@ -253,7 +257,7 @@ class SetCompositor:
                     photo.mouth.apply(content, t_out - [shown.box[1].start, shown.box[0].start, 0.0])
                 added = cv2.addWeighted(content, float(shown.kept[index]), added, 1.0, 0.0,
                                         dtype=cv2.CV_32F)
-        return added * mask[..., None]
+        return cv2.multiply(added, mask)
 
     def _light(self, image: np.ndarray, lattice: Lattice, maps: np.ndarray, t_out: np.ndarray,
                feather: float, shown: list[_Shown],
@@ -266,8 +270,9 @@ class SetCompositor:
         # (as their textures are), then once more as by sampling between texels.
         under = cv2.sepFilter2D(lattice.average(image), -1, SAMPLING_BLUR, SAMPLING_BLUR,
                                 borderType=cv2.BORDER_REPLICATE)
-        samples = np.stack([self._photos[i].sample(maps[k], self._photos[i].coarse)
-                            for k, i in enumerate(photos)]).astype(np.float32)
+        samples = np.empty((len(photos),) + under.shape, np.float32)
+        for k, i in enumerate(photos):
+            self._photos[i].sample(maps[k], self._photos[i].coarse, samples[k])
         midline = lattice.to_lattice(t_out[[10, topo.CHIN]])  # forehead to chin
         split = HALF_SPLIT * topo.interocular(t_out) / cell
         halves = [region for region in shown if region.region.kind == "half"]
@@ -299,18 +304,21 @@ class SetCompositor:
         out = np.zeros(under.shape, np.float32)
         for k, region in enumerate(shown):
             if region.region.kind == "half":
-                light = _edge_light(others[k] * out - mixes[k], masks[k], masks3[k], sigma([k]))
-                out += masks3[k] * (light - others[k] * out + mixes[k])
+                difference = others[k] * out - mixes[k]  # what is there less the half
+                out += masks3[k] * (_edge_light(masks3[k] * difference, masks[k], masks3[k],
+                                                sigma([k])) - difference)
         tops = [k for k, region in enumerate(shown) if region.region.kind != "half"]
-        if tops:
+        if tops:  # as one region, each point of it the tops' mix there by their masks
             cover = masks[tops].sum(0)
             cover3 = cv2.merge([cover] * 3)
-            within = 1.0 / np.maximum(cover3, 1e-6)
-            full = sum(masks3[k] * mixes[k] for k in tops) * within
-            shares = sum(masks3[k] * others[k] for k in tops) * within
-            out += cover3 * (_edge_light(shares * out - full, cover, cover3, sigma(tops))
-                             - shares * out)
+            shown_over = sum(masks3[k] * others[k] for k in tops) * out  # what they cover...
+            difference = shown_over - sum(masks3[k] * mixes[k] for k in tops)  # ...less them
+            out += cover3 * _edge_light(difference, cover, cover3, sigma(tops)) - shown_over
         return masks, out
+
+
+def _as_float(texture: Texture) -> Texture:
+    return replace(texture, image=texture.image.astype(np.float32))
 
 
 def _union(boxes: list[tuple[slice, slice]]) -> tuple[slice, slice]:
@@ -329,15 +337,16 @@ def _strongest(weights: np.ndarray) -> np.ndarray:
     return kept / kept.sum(1, keepdims=True)
 
 
-def _edge_light(difference: np.ndarray, mask: np.ndarray, mask3: np.ndarray,
+def _edge_light(weighted: np.ndarray, mask: np.ndarray, mask3: np.ndarray,
                 sigma: float) -> np.ndarray:
-    """`difference` (main render minus content) along the mask's soft edge, spread smoothly
-    over the region (a cheap membrane, as in seamless cloning): added to the content, its
-    light and colour meet the main render's where the region ends. The spreading is a wide
-    Gaussian blur done small: the result is smooth, and a full-size kernel this wide took
-    most of a frame's time. `mask3`: the mask as three channels."""
+    """The difference (main render minus content; `weighted` is it times the mask) along the
+    mask's soft edge, spread smoothly over the region (a cheap membrane, as in seamless
+    cloning): added to the content, its light and colour meet the main render's where the
+    region ends. The spreading is a wide Gaussian blur done small: the result is smooth, and
+    a full-size kernel this wide took most of a frame's time. `mask3`: the mask as three
+    channels."""
     h, w = mask.shape
-    edge = 4.0 * mask * (1.0 - mask)
+    edge = mask * (1.0 - mask)  # the edge's weight; times the difference, as below
     factor = max(1.0, sigma / 2.0)
     size = (max(1, round(w / factor)), max(1, round(h / factor)))
 
@@ -345,8 +354,7 @@ def _edge_light(difference: np.ndarray, mask: np.ndarray, mask3: np.ndarray,
         small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         return cv2.GaussianBlur(small, (0, 0), sigma / factor).reshape(small.shape)
 
-    light = (spread(4.0 * mask3 * (1.0 - mask3) * difference)
-             / np.maximum(spread(edge), 1e-3)[..., None])
+    light = spread((1.0 - mask3) * weighted) / np.maximum(spread(edge), 2.5e-4)[..., None]
     return cv2.resize(light, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, 3)
 
 
