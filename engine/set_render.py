@@ -258,8 +258,9 @@ class SetCompositor:
     def _detail(self, image: np.ndarray, shown: _Shown, k: int, masks: list[np.ndarray],
                 maps: np.ndarray, lattice: Lattice, photos: list[int],
                 t_out: np.ndarray) -> np.ndarray:
-        """What an eye or the mouth adds over its box at full resolution (see apply): its
-        photos' sum by weight, less as much of the main render (`image`), by its mask."""
+        """What an eye or the mouth adds over the box it is drawn in, at full resolution (see
+        apply): its photos' sum by weight, less as much of the main render (`image`), by its
+        mask (`masks[k]`, on the lattice)."""
         mask = lattice.upsample(masks[k], *shown.drawn)
         added = np.multiply(image[shown.drawn], np.float32(float(shown.kept[0]) - 1.0),
                             dtype=np.float32)
@@ -277,8 +278,8 @@ class SetCompositor:
     def _light(self, image: np.ndarray, lattice: Lattice, maps: np.ndarray, t_out: np.ndarray,
                feather: float, shown: list[_Shown],
                photos: list[int]) -> tuple[list[np.ndarray], np.ndarray]:
-        """Each region's mask (rows, cols, 3: as the colours) and the smooth term of the blend (see
-        apply) on the `lattice`: the halves' photos' differences to the main render
+        """Each region's mask (rows, cols, 3: as the colours) and the smooth term of the blend
+        (see apply) on the `lattice`: the halves' photos' differences to the main render
         (`image`) and the light."""
         cell = lattice.spacing
         # The main render, blurred as the photos' coarse samples are: averaged over the cells
@@ -319,7 +320,7 @@ class SetCompositor:
         out = np.zeros(under.shape, np.float32)
         for k, region in enumerate(shown):
             if region.region.kind == "half":
-                difference = others[k] * out - mixes[k]  # what is there less the half
+                difference = others[k] * out - mixes[k]  # what the half covers, less it
                 out += masks3[k] * (_edge_light(masks3[k] * difference, masks[k], masks3[k],
                                                 sigma([k])) - difference)
         tops = [k for k, region in enumerate(shown) if region.region.kind != "half"]

@@ -225,8 +225,8 @@ class LidsAtRest:
 
 
 def _lids_at_rest(landmarks: np.ndarray, portrait: np.ndarray) -> LidsAtRest:
-    """The lids of the photo with these `landmarks` (478, 2, or (photos, 478, 2)), that of a
-    portrait with landmarks `portrait`."""
+    """The lids as the photo with these `landmarks` (478, 2, or (photos, 478, 2)) shows them;
+    `portrait`: the landmarks of the portrait it is a photo of, whose scale is the unit."""
     scale = np.linalg.norm(landmarks[..., topo.RIGHT_EYE_CORNERS[0], :]
                            - landmarks[..., topo.LEFT_EYE_CORNERS[0], :], axis=-1)
     scale = np.asarray(scale / max(topo.interocular(portrait), 1e-6))[..., None]
