@@ -41,3 +41,16 @@ def test_averaging_gives_each_cells_mean_repeating_the_image_past_its_edge():
     padded = np.pad(image.astype(np.float64), ((2, 0), (0, 4), (0, 0)), mode="edge")
     cells = padded[:20, 30:54].reshape(5, 4, 6, 4, 3).mean((1, 3))
     np.testing.assert_allclose(means, cells, atol=0.5 + 1e-6)  # uint8 means: whole levels
+
+
+def test_its_points_are_where_upsampling_puts_their_values():
+    """axes() gives the points' output positions: values that are a point's own x and y come
+    back, upsampled, as each pixel's x and y (bilinear interpolation keeps a linear ramp)."""
+    lattice = Lattice.over(slice(13, 50), slice(101, 170), 4, anchor=-1)
+    xs, ys = lattice.axes()
+    assert (len(ys), len(xs)) == lattice.shape
+    positions = np.stack(np.meshgrid(xs, ys), -1).astype(np.float32)
+    rows, cols = slice(20, 44), slice(110, 160)  # inside the outer points: no edge repeats
+    ys_out, xs_out = np.mgrid[rows, cols]
+    np.testing.assert_allclose(lattice.upsample(positions, rows, cols),
+                               np.stack([xs_out, ys_out], -1), atol=1e-4)
