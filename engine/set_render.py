@@ -148,14 +148,12 @@ class _Photo:
 
 @dataclass(frozen=True)
 class _Shown:
-    """A region shown in a frame: its photos' weights, outline and box (output pixels), and
-    for an eye or the mouth the box its sharp photos are drawn in."""
+    """A region shown in a frame: its photos' weights, outline and box (output pixels)."""
 
     region: Region
     kept: np.ndarray  # each photo's weight
     outline: np.ndarray
     box: tuple[slice, slice]
-    drawn: tuple[slice, slice]
 
 
 class SetCompositor:
@@ -225,17 +223,12 @@ class SetCompositor:
         t_out = self._framing.to_output(target)
         feather = max(FEATHER * topo.interocular(t_out), 0.7)  # output pixels
         shown = []
-        outlines: dict[tuple[str, int], np.ndarray] = {}  # the halves share theirs
         for region, kept in zip(REGIONS, _strongest(self.weights if weights is None else weights)):
             if kept[0] < 1.0:
-                key = (region.kind, region.side if region.kind == "eye" else 0)
-                outline = outlines.get(key)
-                if outline is None:
-                    outline = outlines[key] = _region_points(region, t_out)
+                outline = _region_points(region, t_out)
                 box = _box(outline, 3.0 * feather + 2, image.shape)
                 if box is not None:
-                    drawn = _box(outline, DRAWN_REACH * feather + 1, image.shape)
-                    shown.append(_Shown(region, kept, outline, box, drawn or box))
+                    shown.append(_Shown(region, kept, outline, box))
         if not shown:
             return
         rows, cols = _union([region.box for region in shown])
@@ -247,30 +240,29 @@ class SetCompositor:
         out = cv2.add(image[rows, cols], lattice.upsample(light, rows, cols), dtype=cv2.CV_8U)
         for k, region in enumerate(shown):
             if region.region.kind != "half":
-                rows_in, cols_in = region.drawn
-                inner = (slice(rows_in.start - rows.start, rows_in.stop - rows.start),
-                         slice(cols_in.start - cols.start, cols_in.stop - cols.start))
-                out[inner] = cv2.add(out[inner], self._detail(image, region, k, masks, maps,
-                                                              lattice, photos, t_out),
+                drawn = _box(region.outline, DRAWN_REACH * feather + 1, image.shape) or region.box
+                inner = (slice(drawn[0].start - rows.start, drawn[0].stop - rows.start),
+                         slice(drawn[1].start - cols.start, drawn[1].stop - cols.start))
+                out[inner] = cv2.add(out[inner], self._detail(image, region, drawn, k, masks,
+                                                              maps, lattice, photos, t_out),
                                      dtype=cv2.CV_8U)
         image[rows, cols] = out
 
-    def _detail(self, image: np.ndarray, shown: _Shown, k: int, masks: list[np.ndarray],
-                maps: np.ndarray, lattice: Lattice, photos: list[int],
+    def _detail(self, image: np.ndarray, shown: _Shown, drawn: tuple[slice, slice], k: int,
+                masks: list[np.ndarray], maps: np.ndarray, lattice: Lattice, photos: list[int],
                 t_out: np.ndarray) -> np.ndarray:
-        """What an eye or the mouth adds over the box it is drawn in, at full resolution (see
-        apply): its photos' sum by weight, less as much of the main render (`image`), by its
-        mask (`masks[k]`, on the lattice)."""
-        mask = lattice.upsample(masks[k], *shown.drawn)
-        added = np.multiply(image[shown.drawn], np.float32(float(shown.kept[0]) - 1.0),
+        """What an eye or the mouth adds over the box it is `drawn` in, at full resolution
+        (see apply): its photos' sum by weight, less as much of the main render (`image`), by
+        its mask (`masks[k]`, on the lattice)."""
+        mask = lattice.upsample(masks[k], *drawn)
+        added = np.multiply(image[drawn], np.float32(float(shown.kept[0]) - 1.0),
                             dtype=np.float32)
         for j, index in enumerate(photos):
             if shown.kept[index] > 0:
                 photo = self._photos[index]
-                content = photo.sample(lattice.upsample(maps[j], *shown.drawn), photo.texture)
+                content = photo.sample(lattice.upsample(maps[j], *drawn), photo.texture)
                 if shown.region.kind == "mouth":  # its own interior, where it opens wider
-                    photo.mouth.apply(content, t_out - [shown.drawn[1].start, shown.drawn[0].start,
-                                                        0.0])
+                    photo.mouth.apply(content, t_out - [drawn[1].start, drawn[0].start, 0.0])
                 added = cv2.addWeighted(content, float(shown.kept[index]), added, 1.0, 0.0,
                                         dtype=cv2.CV_32F)
         return cv2.multiply(added, mask)

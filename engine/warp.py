@@ -345,7 +345,8 @@ class DenseMotion:
         (portrait pixels to its own), made ready for maps_at."""
         landmarks = np.stack([landmarks[:, :2] for landmarks, _ in photos])
         return OtherPhotos(landmarks,
-                           np.stack([np.c_[o.scale * o.rotation, o.translation] for _, o in photos]),
+                           np.stack([np.c_[o.scale * o.rotation, o.translation]
+                                     for _, o in photos]),
                            _lids_at_rest(landmarks, self._src))
 
     def maps_at(self, warp: CoarseWarp, target: np.ndarray, photos: "OtherPhotos",
