@@ -1,7 +1,9 @@
-# Two commands on a fresh machine: `make run` and `make test` (each installs what it needs).
-.PHONY: run test bench eval
+# Two commands on a fresh machine: `make run` and `make test` (each installs what it needs:
+# the system packages of build_tools/system_packages.txt, then the venv).
+.PHONY: run test bench eval doctor
+SYSTEM_PACKAGES = PYTHON=.venv/bin/python bash build_tools/system_packages.sh
 
-.venv/installed: pyproject.toml build_tools/install.sh
+.venv/installed: pyproject.toml build_tools/install.sh build_tools/system_packages.txt
 	bash build_tools/install.sh
 	touch $@
 
@@ -9,10 +11,13 @@
 	bash build_tools/install.sh --test
 	touch $@
 
+# The packages are checked on every run too (a few milliseconds): one removed since is put back.
 run: .venv/installed
+	$(SYSTEM_PACKAGES) core desktop
 	.venv/bin/standin
 
 test: .venv/test-installed
+	$(SYSTEM_PACKAGES) core
 	.venv/bin/python -m pytest -q
 
 bench: .venv/installed
@@ -20,3 +25,6 @@ bench: .venv/installed
 
 eval: .venv/installed
 	.venv/bin/standin eval self-reenactment
+
+doctor: .venv/installed
+	.venv/bin/standin doctor
