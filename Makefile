@@ -7,7 +7,8 @@ SYSTEM_PACKAGES = PYTHON=.venv/bin/python bash build_tools/system_packages.sh
 	bash build_tools/install.sh
 	touch $@
 
-.venv/test-installed: .venv/installed
+# The app's packages and the tests' (the tests need no window: no desktop libraries).
+.venv/test-installed: pyproject.toml build_tools/install.sh build_tools/system_packages.txt
 	bash build_tools/install.sh --test
 	touch $@
 
