@@ -1,7 +1,16 @@
-"""Keyboard shortcuts (one list, used by the window and shown in the help dialog)."""
+"""The help dialog: what the app does, the keyboard shortcuts (one list, used by the window
+too), and `standin doctor`'s report of this machine, with a button that copies it for a bug
+report."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+import threading
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton,
+                               QVBoxLayout, QWidget)
+
+from . import doctor
 
 SHORTCUTS = (
     ("Space", "Start or stop"),
@@ -21,6 +30,8 @@ SHORTCUTS = (
 
 
 class HelpDialog(QDialog):
+    _checked = Signal(str)  # the doctor's report, from its thread
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Stand-in: help")
@@ -36,8 +47,40 @@ class HelpDialog(QDialog):
             "the camera take a set of you (<b>Ctrl+M</b>).</p>"
             "<h4>Keyboard shortcuts</h4><table>" + rows + "</table>")
         text.setWordWrap(True)
+        self.report = QPlainTextEdit("Checking this machine (a few seconds)...")
+        self.report.setReadOnly(True)
+        self.report.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.report.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.copy_button = QPushButton("Copy the report")
+        self.copy_button.setToolTip("For a bug report: paste it with what went wrong")
+        self.copy_button.setEnabled(False)
+        self.copy_button.clicked.connect(self.copy_report)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(text)
+        layout.addWidget(QLabel("<h4>This machine (<tt>standin doctor</tt>)</h4>"))
+        layout.addWidget(self.report, 1)
         layout.addWidget(buttons)
+        self.resize(760, 640)
+        self._checked.connect(self._show_report)
+        threading.Thread(target=self._check, name="standin-doctor", daemon=True).start()
+
+    def _check(self) -> None:
+        try:
+            text = doctor.format_report(doctor.run_checks())
+        except Exception as error:  # a bug in a check: the report says so, the app goes on
+            text = f"The check itself failed ({type(error).__name__}: {error}). Please report it."
+        try:
+            self._checked.emit(text)
+        except RuntimeError:  # the dialog is gone
+            pass
+
+    def _show_report(self, text: str) -> None:
+        self.report.setPlainText(text)
+        self.copy_button.setEnabled(True)
+
+    def copy_report(self) -> None:
+        QGuiApplication.clipboard().setText(self.report.toPlainText())
+        self.copy_button.setText("Copied")

@@ -15,8 +15,9 @@ BACKENDS = ("auto", "cpu", "torch", "tensorrt")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="standin",
-        description="Open the Stand-in app. Commands (standin COMMAND --help): render, bench, "
-                    "eval; `standin bench --ui` measures the app's UI thread.")
+        description="Open the Stand-in app. Commands (standin COMMAND --help): render, run, "
+                    "bench, eval; `standin bench --ui` measures the app's UI thread; "
+                    "`standin doctor` checks this machine when something does not work.")
     parser.add_argument("--portrait", help="portrait photo to start with (default: the last "
                                            "one used, or the bundled one)")
     parser.add_argument("--camera", help="camera index, video file, or 'demo' (default: the "
@@ -38,6 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["bench"] and "--ui" in argv:  # the app's own bench
         from .ui_bench import run_ui_bench
         return run_ui_bench()
+    if argv[:1] == ["doctor"]:
+        if argv[1:]:
+            print("usage: standin doctor   (checks this machine for Stand-in; no options)",
+                  file=sys.stderr)
+            return 2
+        from .doctor import main as doctor_main
+        return doctor_main()
     if argv and not argv[0].startswith("-"):  # a command
         from engine.cli import main as engine_main
         return engine_main(argv)

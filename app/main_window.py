@@ -610,7 +610,9 @@ class MainWindow(QMainWindow):
         self.notice.hide()
 
     def show_help(self) -> None:
-        HelpDialog(self).exec()
+        dialog = HelpDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.exec()
 
     def _busy(self, text: str) -> None:
         self.progress.show()

@@ -15,6 +15,7 @@ from PySide6.QtCore import QSettings, QStandardPaths
 from engine.editing import Edits
 from engine.voice import MODES
 
+APP_FOLDER = "Stand-in"  # the app's name as Qt gives it to its folders (run.py sets it)
 SETTINGS_ENV = "STANDIN_SETTINGS"  # a settings file to use instead of the user's own
 OUTPUT_SIZES = ("512x512", "640x480", "1280x720", "1920x1080")
 OUTPUT_FPS = (15, 24, 25, 30, 60)
@@ -57,11 +58,14 @@ class AppState:
 
 
 def settings_path() -> Path:
+    """STANDIN_SETTINGS, else the platform's per-user config folder / Stand-in / standin.ini
+    (Qt's AppConfigLocation under the app's name, worked out without needing the app running:
+    `standin doctor` looks there too)."""
     override = os.environ.get(SETTINGS_ENV)
     if override:
         return Path(override)
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppConfigLocation)
-    return Path(folder or Path.home() / ".config" / "standin") / "standin.ini"
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericConfigLocation)
+    return Path(folder or Path.home() / ".config") / APP_FOLDER / "standin.ini"
 
 
 def _json(raw: str, kind: type):

@@ -38,4 +38,5 @@ fi
 # mediapipe 0.10.21 is the last wheel that ships its models; its metadata pins numpy<2 and pulls
 # jax and opencv-contrib, none of which FaceMesh needs, so its own requirements are listed in
 # pyproject.toml and the wheel goes in without them.
-$pip install -q --no-deps mediapipe==0.10.21
+mediapipe=$(sed -n 's/^MEDIAPIPE_VERSION = "\(.*\)"/\1/p' engine/tracking.py)
+$pip install -q --no-deps "mediapipe==$mediapipe"

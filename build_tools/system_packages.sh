@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the system packages Stand-in needs (build_tools/system_packages.txt) where missing.
 #   system_packages.sh GROUP...          install what the groups need (core, desktop)
-#   system_packages.sh --check GROUP...  install nothing: print the command that would, exit 1
+#   system_packages.sh --check GROUP...  install nothing: print the command that would
+#                                        (stdout; a sentence on stderr), exit 1
 # As root it installs; through `sudo -n` where that works; otherwise it stops with one line
 # naming the exact command for this system, exit 1, having installed nothing. PYTHON: the
 # Python whose modules the python:MODULE rows check (default python3).
@@ -54,16 +55,17 @@ case "$manager" in
        exit 1 ;;
 esac
 
-if [[ $(id -u) == 0 ]]; then as_root=()
-elif [[ $check_only == 0 ]] && command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
-    as_root=(sudo -n)
-else
-    echo "Stand-in needs system packages that are missing ($needed): run" \
-         "\`sudo $install\`, then run the command again." >&2
+[[ $(id -u) == 0 ]] || install="sudo $install"
+if [[ $check_only == 1 ]]; then
+    echo "$install"
+    echo "Stand-in needs system packages that are missing ($needed): run \`$install\`." >&2
     exit 1
 fi
-if [[ $check_only == 1 ]]; then
-    echo "Stand-in needs system packages that are missing ($needed): run \`$install\`." >&2
+if [[ $(id -u) == 0 ]]; then as_root=()
+elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then as_root=(sudo -n)
+else
+    echo "Stand-in needs system packages that are missing ($needed): run \`$install\`," \
+         "then run the command again." >&2
     exit 1
 fi
 
@@ -73,7 +75,7 @@ if [[ $manager == apt ]]; then
     "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
         --no-install-recommends $needed >/dev/null
 else
-    "${as_root[@]}" $install
+    "${as_root[@]}" ${install#sudo }
 fi
 libraries=$("$ldconfig_cmd" -p 2>/dev/null || true)
 still=$(missing)

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+# The last mediapipe whose wheel ships its models (build_tools/install.sh installs this one).
+MEDIAPIPE_VERSION = "0.10.21"
+
 # mediapipe's C++ side logs to stderr through glog/absl; keep a user's terminal clean.
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

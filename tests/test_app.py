@@ -586,3 +586,27 @@ def test_guided_capture_needs_a_camera_and_says_when_it_cannot_open_it(qtbot, op
     assert dialog.try_again.isVisible()
     dialog.reject()
     assert window.capture_dialog is None
+
+
+# Help: the doctor's report, copied for a bug report
+
+def test_help_shows_the_doctors_report_and_copies_it(qtbot, open_window, tmp_path):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+
+    from app.help import HelpDialog
+
+    window = open_window(camera=DEMO)
+    dialog = HelpDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.copy_button.isEnabled()  # nothing to copy while it checks
+    qtbot.waitUntil(dialog.copy_button.isEnabled, timeout=WAIT_MS)
+    report = dialog.report.toPlainText()
+    assert report.startswith("Stand-in doctor:")
+    for check in ("Python", "Face tracker", "Microphones", "Virtual camera", "Renderer"):
+        assert f" {check} " in report
+    dialog.grab().save(str(_screenshots(tmp_path) / "help.png"))
+    QGuiApplication.clipboard().clear()
+    qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == report
