@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "ERRORS.md"
 SAYING = {"show_notice", "say", "_say", "_tell", "on_message", "_on_message",
           "_failed"}  # show their text
+DOCTOR = {"warn", "fail"}  # `standin doctor`'s problem lines: (check, the problem and its fix)
 EXPLAINING = {"_explain", "guidance_for", "_guidance", "setup_hint", "problem"}  # return it
 NAMED = ("GUIDANCE", "_FIX", "CAMERA_LOST", "NO_MOUTH", "NO_FACE", "TOO_DARK", "WASHED_OUT_FACE",
          "MOVED", "BLURRED", "VIDEO_ENDED")  # constants holding it
@@ -39,7 +40,9 @@ def _messages(tree: ast.AST) -> list[tuple[int, str]]:
             shown = name in SAYING or (name.endswith("Error") and name not in NOT_USER_FACING)
             to_stderr = name == "print" and any(
                 k.arg == "file" and getattr(k.value, "attr", "") == "stderr" for k in node.keywords)
-            if (shown or to_stderr or name == "append") and node.args:
+            if name in DOCTOR and len(node.args) == 2:
+                texts.append(node.args[1])
+            elif (shown or to_stderr or name == "append") and node.args:
                 is_notice = name != "append" or getattr(func.value, "id", "") == "notices"
                 texts += [node.args[0]] if is_notice else []
             elif name == "emit":  # a signal carrying a message to the window
