@@ -142,7 +142,8 @@ def check_system_packages(install: str | None) -> Finding:
     if platform.system() != "Linux":
         return ok("System packages", "bundled with the Python packages on this system")
     if install:
-        return warn("System packages", f"some are missing. Fix: {install}")
+        return warn("System packages", f"some are missing. Fix: {install} (`make run` "
+                                       "installs them)")
     return ok("System packages", "all of build_tools/system_packages.txt are installed")
 
 
@@ -268,17 +269,13 @@ def check_qt(install: str | None) -> list[Finding]:
     return [qt, ok("Display", f"Qt's {loaded} platform plugin opens it")]
 
 
-def _has_nvidia_gpu() -> bool:
-    return NVIDIA_DRIVER.is_file()
-
-
 def check_gpu() -> list[Finding]:
     """Which renderer `auto` picks, and what a GPU here would need."""
     choice = choose_backend("auto")
     names = {"cpu": "the CPU", "torch": "torch CUDA", "tensorrt": "TensorRT"}
     renderer = f"{names[choice.backend]} ({choice.why})"
     if choice.backend == "cpu":
-        if _has_nvidia_gpu():
+        if NVIDIA_DRIVER.is_file():  # the driver is loaded
             return [warn("Renderer", f"{renderer}, but an NVIDIA GPU is here: for it, "
                                      f"{GPU_INSTALL}")]
         return [ok("Renderer", f"{renderer}; no NVIDIA GPU here, and the CPU path runs "
