@@ -169,15 +169,18 @@ def _files_or_fixtures(given: list[Path] | None, fixtures: list[Path], example: 
     return found
 
 
-def _clips(args: argparse.Namespace) -> list[Path]:
-    return _files_or_fixtures(args.clips, sorted((FIXTURES / "driving").glob("*.mpg")),
-                              f"standin eval {args.protocol} talk.mp4")
+def _clips(args: argparse.Namespace, motion: bool = False) -> list[Path]:
+    """The clips given, else GRID's (and with `motion`, the motion set's: real footage)."""
+    fixtures = sorted((FIXTURES / "driving").glob("*.mpg"))
+    if motion:
+        fixtures += sorted((FIXTURES / "motion").glob("*.mp4"))
+    return _files_or_fixtures(args.clips, fixtures, f"standin eval {args.protocol} talk.mp4")
 
 
 def _eval_self(args: argparse.Namespace) -> int:
     from .evaluate import print_self_reenactment
 
-    print_self_reenactment(_clips(args), args.save, args.frames)
+    print_self_reenactment(_clips(args, motion=True), args.save, args.frames)
     return 0
 
 

@@ -53,6 +53,10 @@ RIGHT_EYE_LID_MID = (159, 145)
 LEFT_EYE_LID_MID = (386, 374)
 RIGHT_IRIS_CENTER = 468
 LEFT_IRIS_CENTER = 473
+IRISES = np.arange(N_MESH, N_LANDMARKS)
+# What the lip and eye landmark errors (metrics.akd) are measured on.
+LIP_POINTS = np.unique(np.concatenate([OUTER_LIP_RING, INNER_LIP_RING]))
+EYE_POINTS = np.unique(np.concatenate([RIGHT_EYE_RING, LEFT_EYE_RING, IRISES]))
 
 
 def rigid_points(landmarks: np.ndarray) -> np.ndarray:

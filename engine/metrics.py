@@ -44,9 +44,12 @@ def points_box(points: np.ndarray, shape: tuple[int, ...], margin: float = 0.0
     return slice(y0, y1), slice(x0, x1)
 
 
-def akd(found: np.ndarray, truth: np.ndarray) -> float:
-    """Average keypoint distance (2-D, all 478 points) over the truth's inter-ocular distance."""
-    return float(np.linalg.norm(found[:, :2] - truth[:, :2], axis=1).mean() / interocular(truth))
+def akd(found: np.ndarray, truth: np.ndarray, points: np.ndarray | None = None) -> float:
+    """Average keypoint distance (2-D; all 478 points, or those indexed by `points`, e.g.
+    topo.LIP_POINTS) over the truth's inter-ocular distance."""
+    chosen = slice(None) if points is None else points
+    distance = np.linalg.norm(found[chosen, :2] - truth[chosen, :2], axis=1)
+    return float(distance.mean() / interocular(truth))
 
 
 def mouth_opening(landmarks: np.ndarray) -> float:

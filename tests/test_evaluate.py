@@ -104,3 +104,39 @@ def test_cross_identity_mouth_follows_the_driver():
     assert result.frames == 40 and result.missed == 0
     assert result.mouth_r > 0.5
     assert np.isfinite([result.ard, result.eye_r, result.shape_ratio, result.temporal.tcm]).all()
+
+
+# The mesh reference: the floor the product is scored against
+
+def test_mesh_reference_at_rest_is_the_portrait_and_moves_what_the_driver_moves(
+        astronaut, astronaut_portrait):
+    from engine.evaluate.mesh_reference import MeshReference
+
+    landmarks = astronaut_portrait.landmarks
+    # The driver is the astronaut at twice the size, turned a quarter: its displacement is
+    # carried over to the portrait's size and orientation.
+    turn = Similarity(2.0, Rotation.from_euler("z", 90, degrees=True).as_matrix(), np.zeros(3))
+    driver = turn.apply(landmarks)
+    reference = MeshReference(astronaut, landmarks, driver)
+    assert np.array_equal(reference.render(driver), astronaut)
+    moved = driver.copy()
+    moved[:, 1] -= 6.0  # the driver's face 6 px up its image: 3 px left on the portrait's
+    target = reference.target(moved)
+    assert np.allclose(target[:478] - landmarks[:, :2], [-3.0, 0.0], atol=1e-6)
+    assert np.array_equal(target[478:], reference.target(driver)[478:])  # the border stays
+    out = reference.render(moved)
+    nose = np.round(landmarks[4, :2]).astype(int)
+    assert np.abs(out[nose[1], nose[0] - 3].astype(int) - astronaut[nose[1], nose[0]]).max() <= 2
+    for y, x in ((0, 0), (0, -1), (-1, 0), (-1, -1)):  # the image's corners do not move
+        assert np.array_equal(out[y, x], astronaut[y, x])
+
+
+def test_akd_on_chosen_points(astronaut_portrait):
+    from engine import face_topology as topo
+
+    truth = astronaut_portrait.landmarks
+    found = truth.copy()
+    found[topo.LIP_POINTS, 0] += metrics.interocular(truth) * 0.1
+    assert metrics.akd(found, truth, topo.LIP_POINTS) == pytest.approx(0.1)
+    assert metrics.akd(found, truth, topo.EYE_POINTS) == 0.0
+    assert metrics.akd(found, truth) == pytest.approx(0.1 * len(topo.LIP_POINTS) / 478)

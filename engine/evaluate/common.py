@@ -67,28 +67,30 @@ class Temporal:
 class Table:
     """Prints each row as it comes (a long run shows its progress), then summary rows."""
 
-    WIDTH = 11
-
-    def __init__(self, title: str, columns: Sequence[str], label_width: int = 22):
+    def __init__(self, title: str, columns: Sequence[str], label_width: int = 22,
+                 width: int = 11):
         self.columns = tuple(columns)
         self.rows: list[dict[str, float]] = []
         self._label_width = label_width
-        print(f"{title:<{label_width}}" + "".join(f"{c:>{self.WIDTH}}" for c in columns),
+        self._width = width
+        print(f"{title:<{label_width}}" + "".join(f"{c:>{width}}" for c in columns),
               flush=True)
 
     def add(self, label: str, row: dict[str, float]) -> None:
         self.rows.append(row)
         self._print(label, row)
 
-    def summarise(self, label: str, reduce: Callable = np.mean,
+    def summarise(self, label: str, reduce: Callable = np.mean, rows: Sequence[int] | None = None,
                   **per_column: Callable) -> dict[str, float]:
-        """Print and return one row: each column reduced over the rows by `reduce`, or by the
-        function given under the column's name."""
-        summary = {c: per_column.get(c, reduce)([r[c] for r in self.rows]) for c in self.columns}
+        """Print and return one row: each column reduced over the rows (those indexed by
+        `rows`, default all) by `reduce`, or by the function given under the column's name."""
+        chosen = self.rows if rows is None else [self.rows[i] for i in rows]
+        summary = {c: per_column.get(c, reduce)([r[c] for r in chosen]) for c in self.columns}
         self._print(label, summary)
         return summary
 
     def _print(self, label: str, row: dict[str, float]) -> None:
-        cells = (f"{v:>{self.WIDTH}}" if isinstance(v, (int, np.integer))
-                 else f"{v:>{self.WIDTH}.4f}" for v in (row[c] for c in self.columns))
+        w = self._width
+        cells = (f"{v:>{w}}" if isinstance(v, (int, np.integer)) else f"{v:>{w}.4f}"
+                 for v in (row[c] for c in self.columns))
         print(f"{label:<{self._label_width}}" + "".join(cells), flush=True)
