@@ -1,10 +1,11 @@
 """One portrait (or portrait set) at one output size: target landmarks in, animated frame out
-(warp + render + mouth interior + the set's other photos). Everything that depends only on the
+(warp + render + the still background + mouth interior + the set's other photos). Everything that depends only on the
 portrait is prepared here, once."""
 from __future__ import annotations
 
 import numpy as np
 
+from .backdrop import Backdrop
 from .framing import Framing, frame_portrait
 from .mouth import MouthInterior
 from .portrait import Portrait
@@ -25,6 +26,7 @@ class PortraitAnimator:
         self._dense = DenseMotion(portrait, self.framing, openings=len(portraits) > 1)
         self._renderer = make_renderer(backend, portrait.image, self.framing.scale, output_size,
                                        **renderer_options)
+        self._backdrop = Backdrop(portrait.image, portrait.landmarks, self.framing)
         self._mouth = MouthInterior(portrait.image, portrait.landmarks)
         self.compositor = SetCompositor(portraits, self.framing, self._dense)
 
@@ -34,10 +36,10 @@ class PortraitAnimator:
 
     @property
     def mouth_opening(self) -> float:
-        """How far the portrait's mouth can close from its photo (gap over width): all of its
-        opening, unless it shows teeth. Warping cannot shut lips over teeth (they stay as a
-        bright seam between the squeezed lips), so such a mouth's opening is its rest."""
-        return 0.0 if self._mouth.uses_real_interior else self._mouth.rest_opening
+        """How open the portrait's mouth is in its photo (gap over width). The driver's opening
+        acts relative to it: the driver's mouth as open as this is the portrait's own mouth,
+        wider opens it further, shut closes it."""
+        return self._mouth.rest_opening
 
     def warp(self, target: np.ndarray) -> CoarseWarp:
         """Backward map for target landmarks given in portrait pixels."""
@@ -50,6 +52,7 @@ class PortraitAnimator:
         their cross-fades; 0 throughout: each frame stands alone). `set_weights`: blend with
         these (FrameResult.set_weights) instead, choosing nothing."""
         image = self._renderer.render(warp)
+        self._backdrop.apply(image, warp)
         self._mouth.apply(image, self.framing.to_output(target))
         if set_weights is None:
             self.compositor.choose(target, timestamp)

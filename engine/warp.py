@@ -28,6 +28,7 @@ GRID_TARGET = 256  # at most this many grid samples along the long side of the o
 COARSE_TARGET = 48  # the outside field is smoother still: this many samples on the long side
 # Distances from the face edge, in face widths: full follow up to the first, none past the second.
 HEAD_FALLOFF = (0.3, 1.0)  # rigid head motion (hair, ears, neck)
+NECK_NARROWING = 1.5  # below the chin the fall-off is this much quicker per face width down
 EDGE_FALLOFF = (0.0, 0.12)  # the face edge's own non-rigid motion
 SHELL_FROM_DEG = (3.0, 10.0)  # out-of-plane turn over which the head shell takes over
 # Closing lids: from this share of the way closed the margins sample lid skin, fully by the
@@ -487,9 +488,14 @@ class DenseMotion:
         weights = 1.0 / (d2 + 1.0)
         weights *= weights
         spread = weights @ residual / weights.sum(1, keepdims=True)
-        r = np.sqrt(d2.min(1)) / max(np.ptp(oval_out[:, 0]), 1.0)  # in face widths
+        width = max(np.ptp(oval_out[:, 0]), 1.0)
+        r = np.sqrt(d2.min(1)) / width  # in face widths
+        # Below the chin only the neck follows: the shoulders and collar are the body's.
+        _, down = topo.face_axes(t_out)
+        below = np.maximum((self._coarse_out - t_out[topo.CHIN, :2]) @ down, 0.0) / width
         base = self._framing.to_portrait_xy(self._coarse_out)
-        follow = (rigid.apply(self._coarse_out) - base) * (1 - smoothstep(r, *HEAD_FALLOFF))[:, None]
+        follow = (rigid.apply(self._coarse_out) - base) * (
+            1 - smoothstep(r + NECK_NARROWING * below, *HEAD_FALLOFF))[:, None]
         # Nearly frontal, the flat similarity is as right as the shell and steadier: it does
         # not lean on the landmarks' noisy depth.
         turn = np.degrees(np.arccos(np.clip(head.rotation[2, 2], -1.0, 1.0)))

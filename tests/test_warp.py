@@ -207,3 +207,48 @@ def test_a_map_into_another_photo_is_the_warps_own_map_for_the_same_photo(astron
     away = ~near_openings[nearest[:, 1], nearest[:, 0]]
     error = error.ravel()[away]
     assert np.median(error) < 0.01 * cell and np.percentile(error, 95) < 0.5 * cell
+
+
+# The background stays while the head moves over it (engine/backdrop.py)
+
+def test_the_background_stays_still_and_shows_behind_a_moved_head(astronaut_portrait):
+    """The astronaut's head moved 25 px to the right. Before the backdrop the fall-off that
+    carries the hair bent the wall and flag behind it; now the background (the person's
+    alpha near 0 both before and after) is unchanged, and where the head moved off, the
+    inpainted plate shows, not the hair dragged along."""
+    from engine.backdrop import Backdrop, person_alpha
+
+    image, landmarks = astronaut_portrait.image, astronaut_portrait.landmarks
+    animator = PortraitAnimator(astronaut_portrait, (512, 512))
+    assert np.array_equal(animator(landmarks), image)  # at rest, the portrait itself
+    moved = landmarks.copy()
+    moved[:, 0] += 25
+    out = animator(moved)
+    alpha = person_alpha(image, landmarks)
+    shifted = np.zeros_like(alpha)
+    shifted[:, 25:] = alpha[:, :-25]
+    background = (alpha < 0.05) & (shifted < 0.05)
+    # where the head moves, the warp's fall-off reaches 1 face width out: look there
+    face = metrics.face_box(landmarks, image.shape, margin=1.0)
+    near = np.zeros_like(background)
+    near[face] = True
+    region = background & near
+    assert region.sum() > 5000
+    assert np.abs(out.astype(int) - image.astype(int)).mean(2)[region].mean() < 1.0
+    # Without the plate, the same pixels bend with the head.
+    bent = PortraitAnimator(astronaut_portrait, (512, 512))
+    bent._backdrop = None
+    plain = bent._renderer.render(bent.warp(moved))
+    assert np.abs(plain.astype(int) - image.astype(int)).mean(2)[region].mean() > 2.0
+    # Left of the moved head, where only hair was: the plate (the wall's colour), not hair.
+    # (the hair within 0.3 face widths of the face moves with it fully: warp.HEAD_FALLOFF)
+    oval = np.zeros(alpha.shape, np.uint8)
+    cv2.fillPoly(oval, [np.round(landmarks[topo.FACE_OVAL, :2]).astype(np.int32)], 1)
+    width = np.ptp(landmarks[topo.FACE_OVAL, 0])
+    near_face = cv2.distanceTransform(1 - oval, cv2.DIST_L2, 5) < 0.25 * width
+    vacated = (alpha > 0.95) & (shifted < 0.05) & near_face & (oval == 0)
+    vacated[:, landmarks[:, 0].min().astype(int):] = False  # the hair on the left only...
+    vacated[landmarks[topo.CHIN, 1].astype(int):] = False  # ...above the chin (the body stays)
+    assert vacated.sum() > 200
+    plate = Backdrop(image, landmarks, animator.framing)._plate_out
+    assert np.abs(out.astype(float) - plate)[vacated].mean() < 12.0
