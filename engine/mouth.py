@@ -27,7 +27,13 @@ REAL_INTERIOR_MIN = 0.06  # portrait opening / mouth width above which its inter
 REAL_TEETH_MIN = 0.01  # ...if its teeth cover at least this many mouth widths squared
 BOTH_ROWS_FROM = 0.25  # portrait opening / mouth width from which both rows of teeth show
 MAX_ALPHA = 0.92  # let a trace of the lip seam through, as in real mouths
+# A portrait's open mouth closing: the interior squeezed between the lips (a bright seam of
+# teeth) is covered by the lips' meeting line, from this share of the way shut to fully by
+# the second. Lips that close meet over the teeth; they do not bite them.
+CLOSING_FADE = (0.3, 0.8)
+SEAM_SHADE = 0.6  # the meeting line of closed lips, darker than the lips
 UPPER_TEETH = 0.2  # visible upper-teeth height / mouth width
+TEETH_OF_GAP = 0.4  # ...and at most this share of the opening between the lips
 LOWER_TEETH = 0.1  # the same for the lower teeth, once the mouth is wide open
 LOWER_TEETH_FROM = (0.25, 0.45)  # opening / mouth width: lower teeth start, are full
 SHADED_TEETH = 0.7  # drawn teeth: this far from the skin's highlights toward its median
@@ -95,21 +101,35 @@ class MouthInterior:
         fade = REAL_FADE_IN if self._real is not None else DRAWN_FADE_IN
         return float(MAX_ALPHA * smoothstep(extra, *fade))
 
+    def closing(self, target_out: np.ndarray) -> float:
+        """How far an open portrait mouth is shut by the target, as the seam's opacity."""
+        if self._real is None:
+            return 0.0
+        shut = 1.0 - topo.mouth_opening_ratio(target_out) / self.rest_opening
+        return float(smoothstep(shut, *CLOSING_FADE))
+
     def apply(self, image: np.ndarray, target_out: np.ndarray) -> None:
-        """Paint the interior into `image` (output pixels) in place."""
-        alpha = self.strength(target_out)
-        if alpha <= 0.0:
+        """Paint the interior into `image` (output pixels) in place: a mouth opened wider
+        than the portrait's shows a cavity (and teeth), a portrait's open mouth closing shows
+        the lips meeting."""
+        alpha, closing = self.strength(target_out), self.closing(target_out)
+        if alpha <= 0.0 and closing <= 0.0:
             return
         box = _mouth_box(target_out, image.shape)
         if box is None:
             return
         (x0, y0, x1, y1), xs, ys = box
         frame = MouthFrame.of(target_out, xs, ys)
-        mask = frame.inside(feather=max(frame.width * 0.03, 0.8))
-        interior = self._drawn(frame)
-        if self._real is not None:
-            for layer in self._real_layers(target_out, xs, ys):
-                interior = interior * (1 - layer[..., 3:]) + layer[..., :3] * layer[..., 3:]
+        if alpha <= 0.0:  # closing: the lips' meeting line over what was between them
+            alpha = closing
+            mask = frame.inside(feather=max(frame.width * 0.015, 0.8))
+            interior = np.broadcast_to(self._lip * SEAM_SHADE, mask.shape + (3,))
+        else:
+            mask = frame.inside(feather=max(frame.width * 0.03, 0.8))
+            interior = self._drawn(frame)
+            if self._real is not None:
+                for layer in self._real_layers(target_out, xs, ys):
+                    interior = interior * (1 - layer[..., 3:]) + layer[..., :3] * layer[..., 3:]
         region = image[y0:y1, x0:x1].astype(np.float32)
         a = (alpha * mask)[..., None]
         image[y0:y1, x0:x1] = np.clip(region * (1 - a) + interior * a, 0, 255).astype(np.uint8)
@@ -133,7 +153,10 @@ class MouthInterior:
         profile = np.sqrt(np.clip(1 - (f.u / 0.85) ** 2, 0, 1))  # the dental arch, seen from front
         edge = max(f.width * 0.01, 0.5)
         below_upper = f.v - f.upper
-        upper = np.clip((UPPER_TEETH * f.width * profile - below_upper) / edge, 0, 1)
+        # Sized to the mouth: at most TEETH_OF_GAP of the opening, so a small opening is a
+        # dark slit with the teeth's edge in it, never a grey band from lip to lip.
+        upper_height = np.minimum(UPPER_TEETH * f.width * profile, TEETH_OF_GAP * gap)
+        upper = np.clip((upper_height - below_upper) / edge, 0, 1)
         above_lower = f.lower - f.v
         lower_height = LOWER_TEETH * f.width * profile * smoothstep(gap / f.width, *LOWER_TEETH_FROM)
         lower = np.clip((lower_height - above_lower) / edge, 0, 1)

@@ -1,29 +1,29 @@
-"""The driver's neutral face and reference head pose, estimated online (DESIGN §4.3).
+"""The driver's neutral face and reference head pose (DESIGN §4.3), anchored and corrected
+online.
 
-Motion is measured against these, not against the first frame, so a session can start with
-the mouth open mid-word, or the head turned, and still find the driver's rest state within a
-few seconds. The estimate never freezes: it comes from a rolling window of recent frames, so
-a bad start is forgotten.
+Motion is measured against the anchor (the first face frame, or the frame at a re-centre):
+what the driver does from there is what the portrait does from its photo. That keeps every
+expression the driver makes, however long it is held (a pout, a frown, a grin: a neutral that
+drifted toward the recent past would swallow them), and it is exactly right when the
+portrait is a frame of the driver. A rolling window of recent frames corrects the anchor only
+where it is plainly not a resting face:
 
-- Lower face (mouth, jaw): the driver's lower face with the mouth as open as the portrait's
-  own. A portrait is one photo, often smiling or mid-word; pairing its mouth with the
-  driver's closed mouth would open it further at every word and never close it. Speech
-  sweeps the opening through its range, so the lower face is fitted over the window as a
-  straight line in the opening (gap over width) and read at the portrait's opening: the jaw
-  and lips of the driver's closed mouth, moved as far as the driver's own mouth moves to open
-  that much. Until the window spans enough openings, the calm frames' mean (the mouth about
-  as closed as it gets) with its lips set to the rest opening plus the portrait's. The lips
-  at rest are taken as closed (closed lips part by almost nothing on every face), so a
-  session that starts mid-word reads the open mouth as open from its first frame; only a
-  still smile that shows the teeth is its own rest.
-- Upper face (eyes, brows): the median over the window, taken directly during the first
-  second (which forgets a start mid-blink or with raised brows), then followed slowly: the
-  eyes' shape in the pose-free frame shifts a little as the head pitches, and a neutral that
-  chased it would add that shift to every small lid motion.
-- Head rotation: starts at the first frame's and drifts toward the window's median rotation
-  with a time constant of many seconds, so a driver who sat turned at the start is centred
-  in time, while ordinary head motion stays motion. Position and size are not re-referenced:
-  they only ever matter as changes.
+- Lower face (mouth, jaw): the portrait's photo is often mid-word or smiling, and the
+  driver's first frame may be mid-word too; pairing an open mouth with a closed one would
+  open the portrait further at every word, or never close it. So the anchor's lower face is
+  moved to the opening at which the driver's mouth matches the portrait's: the driver's rest
+  (closed lips part by almost nothing on every face; a still smile that shows the teeth is
+  its own rest) plus the portrait's own opening, or the driver's widest opening so far where
+  the portrait's is wider still. It moves along the straight line in the
+  opening (gap over width) that the window's frames fit, keeping the anchor's own shape off
+  that line; until the window spans enough openings, only the lips open or close.
+- Upper face (eyes, brows): a region (an eye's lids, a brow) whose anchor lies far from the
+  median of the first seconds was caught mid-blink or with raised brows: it moves to that
+  median. Regions near it keep the anchor's shape; what the driver does later is motion.
+- Head rotation: likewise, a reference that is far from the window's median rotation (the
+  driver sat turned at the start) is turned toward it, slowly, by the excess; ordinary head
+  motion stays motion. Position and size are not re-referenced: they only ever matter as
+  changes.
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from scipy.spatial.transform import Rotation
 
 from . import face_topology as topo
 from .geometry import Similarity
+from .ramp import smoothstep
 
 OPEN = 0.05  # mouth opening (gap over width) beyond which lips are apart, not just touching
 
@@ -42,8 +43,6 @@ OPEN = 0.05  # mouth opening (gap over width) beyond which lips are apart, not j
 class NeutralSettings:
     window: int = 150  # frames kept (every `stride`-th frame): about 10 s at 30 fps
     stride: int = 2
-    # Calm frames: mouth opening (gap over width) within this of the window's 5th percentile.
-    calm_margin: float = 0.02
     # The lower face is fitted against the opening once the window's openings span this.
     fit_span: float = 0.15
     # The lips at rest are taken as parted by at most `rest_cap`: closed lips part by almost
@@ -52,14 +51,25 @@ class NeutralSettings:
     # `speech_span`, it is its own rest.
     speech_span: float = 0.05
     rest_cap: float = 0.02
-    # The first frame's own lower-face shape (the opening aside) counts with a weight that
-    # fades with this time constant (seconds): the fit is a line, and a face at rest is rarely
-    # on it exactly, but the first frame may not be at rest.
-    anchor_time: float = 10.0
-    settle_frames: int = 12  # kept frames (about 1 s) over which the upper face is taken directly
-    upper_time: float = 10.0  # seconds: then its time constant
-    rotation_time: float = 20.0  # seconds: time constant of the reference rotation
+    # An upper-face region whose anchor is this far (mean, inter-ocular distances) from the
+    # window's median starts to be corrected toward it, and is fully corrected from the second.
+    region_outlier: tuple[float, float] = (0.012, 0.03)
+    # The same for the reference rotation (degrees): only the excess over the first is turned.
+    rotation_outlier_deg: float = 10.0
+    settle_frames: int = 12  # kept frames (about 1 s) before the window can correct the anchor
+    # The upper face is judged over the first seconds only: a start mid-blink or with raised
+    # brows shows at once, and an expression made later and held (a frown, surprise) is the
+    # driver's, however long it lasts.
+    judge_frames: int = 45  # kept frames (about 3 s)
+    upper_time: float = 0.5  # seconds: time constant of the upper face's corrections
+    rotation_time: float = 5.0  # seconds: time constant of the reference rotation's
     refresh_every: int = 4  # kept frames between recomputations (the median is the costly part)
+
+
+# The upper-face regions corrected as one: each eye's lid margins, each brow.
+UPPER_REGIONS = (np.concatenate([topo.RIGHT_EYE_UPPER[1:-1], topo.RIGHT_EYE_LOWER[1:-1]]),
+                 np.concatenate([topo.LEFT_EYE_UPPER[1:-1], topo.LEFT_EYE_LOWER[1:-1]]),
+                 topo.RIGHT_BROW, topo.LEFT_BROW)
 
 
 class NeutralEstimator:
@@ -72,21 +82,21 @@ class NeutralEstimator:
         self._portrait_opening = portrait_opening
         self._smiling = smiling
         n = settings.window
+        self._anchor = anchor.astype(np.float64)
         self._shapes = np.repeat(anchor[None].astype(np.float32), n, 0)
         self._openings = np.zeros(n, np.float32)
         self._rotations = np.zeros((n, 3), np.float32)  # rotation vectors
         self._count = 0  # frames seen
-        self._age = 0.0  # seconds since the anchor
         self._kept = 0  # frames stored (at most `window`)
         self._lower = topo.lower_face(anchor)
-        self._anchor_lower = anchor[self._lower].astype(np.float64).ravel()
         self._anchor_opening = topo.mouth_opening_ratio(anchor)
-        self.shape = anchor.astype(np.float64)
-        opening = topo.mouth_opening_ratio(anchor)
-        _set_lip_opening(self.shape, self._rest(opening, opening) + portrait_opening)
-        self._upper_median = self.shape[~self._lower]
+        self._iod = topo.interocular(anchor)
+        self.shape = self._anchor.copy()
+        _set_lip_opening(self.shape, self._rest(self._anchor_opening, self._anchor_opening)
+                         + portrait_opening)
+        self._upper_goal = self.shape.copy()  # where the upper face's corrections head
         self._rotation = np.zeros(3)  # reference rotation vector, anchor frame
-        self._median_rotation = np.zeros(3)
+        self._rotation_goal = np.zeros(3)
 
     @property
     def reference_pose(self) -> Similarity:
@@ -103,15 +113,14 @@ class NeutralEstimator:
             self._openings[slot] = topo.mouth_opening_ratio(canonical)
             self._rotations[slot] = Rotation.from_matrix(pose.rotation).as_rotvec()
             self._kept = min(self._kept + 1, s.window)
-            if self._kept <= s.settle_frames or self._count % (s.stride * s.refresh_every) == 0:
+            if self._count % (s.stride * s.refresh_every) == 0:
                 self._refresh()
         self._count += 1
-        self._age += dt
-        settled = self._kept > s.settle_frames
-        upper = ~self._lower
-        self.shape[upper] += _blend(dt, s.upper_time if settled else 0.0) * (
-            self._upper_median - self.shape[upper])
-        self._rotation += _blend(dt, s.rotation_time) * (self._median_rotation - self._rotation)
+        if self._kept > s.settle_frames:
+            upper = ~self._lower
+            self.shape[upper] += _blend(dt, s.upper_time) * (self._upper_goal[upper]
+                                                             - self.shape[upper])
+            self._rotation += _blend(dt, s.rotation_time) * (self._rotation_goal - self._rotation)
 
     def _rest(self, low: float, high: float) -> float:
         """The lips' opening at rest, from the window's low and high openings."""
@@ -123,23 +132,37 @@ class NeutralEstimator:
         openings = self._openings[:self._kept]
         s = self.settings
         low, high = np.percentile(openings, [5, 95])
+        # The driver's mouth as open as the portrait's. Once the window spans the driver's
+        # openings, a portrait opened wider than the driver opens is matched by its widest:
+        # the line is not read beyond what it was fitted on.
         rest = self._rest(low, high)
-        self._upper_median = np.median(shapes[:, ~self._lower], 0).astype(np.float64)
+        goal = rest + self._portrait_opening
         shape = self.shape.copy()
-        lower = shapes[:, self._lower].reshape(len(shapes), -1)
         if high - low >= s.fit_span:
+            goal = min(goal, max(high, rest))
+            # The lower face moves along the window's line from the anchor's opening to
+            # `goal`, keeping the anchor's own shape off the line (a held smile stays a smile).
+            lower = shapes[:, self._lower].reshape(len(shapes), -1)
             design = np.stack([np.ones_like(openings), openings], 1)
-            (intercept, slope), *_ = np.linalg.lstsq(design, lower, rcond=None)
-            anchor_off_line = self._anchor_lower - (intercept + slope * self._anchor_opening)
-            weight = 1.0 - _blend(self._age, s.anchor_time)
-            shape[self._lower] = (intercept + slope * (rest + self._portrait_opening)
-                                  + weight * anchor_off_line).reshape(-1, 3)
+            (_, slope), *_ = np.linalg.lstsq(design, lower, rcond=None)
+            shape[self._lower] = (self._anchor[self._lower].ravel()
+                                  + slope * (goal - self._anchor_opening)).reshape(-1, 3)
         else:
-            calm = openings <= low + s.calm_margin
-            shape[self._lower] = lower[calm].mean(0).reshape(-1, 3)
-            _set_lip_opening(shape, rest + self._portrait_opening)
-        self.shape = shape
-        self._median_rotation = np.median(self._rotations[:self._kept], 0).astype(np.float64)
+            shape[self._lower] = self._anchor[self._lower]
+            _set_lip_opening(shape, goal)
+        self.shape[self._lower] = shape[self._lower]
+        if s.settle_frames < self._kept <= s.judge_frames:
+            median = np.median(shapes, 0).astype(np.float64)
+            for region in UPPER_REGIONS:
+                off = median[region] - self._anchor[region]
+                far = np.linalg.norm(off[:, :2], axis=1).mean() / self._iod
+                self._upper_goal[region] = (self._anchor[region]
+                                            + smoothstep(far, *s.region_outlier) * off)
+        if self._kept > s.settle_frames:
+            median_rotation = np.median(self._rotations[:self._kept], 0).astype(np.float64)
+            angle = np.linalg.norm(median_rotation)
+            excess = max(0.0, angle - np.radians(s.rotation_outlier_deg))
+            self._rotation_goal = median_rotation * (excess / angle if angle > 0 else 0.0)
 
 
 def _blend(dt: float, time_constant: float) -> float:

@@ -79,7 +79,9 @@ class Retargeter:
         b = umeyama(motion.reference[self._rigid], self._portrait[self._rigid])
         ratios = self.region_ratios(motion.reference, b)
         expressed = self._portrait + self._scale_by_region(b.apply_vectors(motion.expression), ratios)
-        self._open_lids_as(expressed, motion.reference, motion.reference + motion.expression)
+        driver = motion.reference + motion.expression
+        self._open_lids_as(expressed, motion.reference, driver)
+        self._close_lips_as(expressed, motion.reference, driver)
         if offset is not None:
             expressed += offset
         for _, upper, lower in topo.OPENINGS:
@@ -129,6 +131,27 @@ class Retargeter:
             half_gap = np.zeros((len(upper), target.shape[1]))
             half_gap[:, :2] = share[:, None] * rest / 2
             topo.part(target, upper, lower, half_gap)
+
+    def _close_lips_as(self, target: np.ndarray, neutral: np.ndarray, driver: np.ndarray) -> None:
+        """A driver's mouth closing from its neutral closes the portrait's by the same share
+        of its own gap: shut lips shut a portrait whose photo is open (mid-word, a grin)
+        exactly, whatever the two faces' proportions. Opening wider than the neutral keeps the
+        expression's own, scaled, motion (continuous at the neutral: both give the photo's
+        own gap there)."""
+        _, upper, lower = topo.OPENINGS[0]
+        down = topo.face_axes(neutral)[1]
+        neutral_gap = (neutral[lower, :2] - neutral[upper, :2]) @ down
+        if np.median(neutral_gap) <= 1e-6:  # a shut neutral: nothing to close from
+            return
+        share = np.clip(((driver[lower, :2] - driver[upper, :2]) @ down)
+                        / np.maximum(neutral_gap, 1e-6), 0.0, None)
+        closing = np.median(share) < 1.0
+        if not closing:
+            return
+        rest = self._portrait[lower, :2] - self._portrait[upper, :2]
+        half_gap = np.zeros((len(upper), target.shape[1]))
+        half_gap[:, :2] = np.minimum(share, 1.0)[:, None] * rest / 2
+        topo.part(target, upper, lower, half_gap)
 
     def _followed(self, motion: Motion) -> Similarity:
         """The pose with its scale change reduced to scale ** follow_distance, about the face

@@ -13,7 +13,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt aborts without a dis
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 DRIVING = FIXTURES / "driving"
 PORTRAITS = FIXTURES / "portraits"
-needs_fixtures = pytest.mark.skipif(not DRIVING.is_dir() or not PORTRAITS.is_dir(),
+MOTION = FIXTURES / "motion"  # real talking heads that move
+needs_fixtures = pytest.mark.skipif(not all(d.is_dir() for d in (DRIVING, PORTRAITS, MOTION)),
                                     reason=f"real-face fixtures not found at {FIXTURES}")
 GRID_CLIPS = sorted(DRIVING.glob("grid_*.mpg")) if DRIVING.is_dir() else []
 

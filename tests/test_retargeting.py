@@ -9,7 +9,7 @@ import pytest
 from engine import face_topology as topo
 from engine import metrics
 from engine.demo_driver import DemoDriver
-from engine.expression import open_mouth, turn_head
+from engine.expression import close_eyes, open_mouth, raise_brows, smile, turn_head
 from engine.geometry import Stretch, umeyama
 from engine.motion import MotionEstimator
 from engine.retarget import Retargeter
@@ -111,3 +111,63 @@ def test_recentre_takes_the_next_frame_as_the_reference(astronaut_portrait):
     at_rest = np.linalg.norm(after.target[:, :2] - rest[:, :2], axis=1).mean() / iod
     assert moved > 0.03  # the demo had turned the head away from the portrait's pose
     assert at_rest < 0.005
+
+
+# The anchored neutral: expressions are kept however long they are held; a start mid-blink
+# or turned away is corrected.
+
+def _brow_height(landmarks: np.ndarray) -> float:
+    """Brows above the eyes' middles, over the inter-ocular distance."""
+    _, down = topo.face_axes(landmarks)
+    gap = [(landmarks[eye, :2] - landmarks[brow, :2]) @ down
+           for brow, eye in ((topo.RIGHT_BROW_MID, topo.RIGHT_EYE_LID_MID[0]),
+                             (topo.LEFT_BROW_MID, topo.LEFT_EYE_LID_MID[0]))]
+    return float(np.mean(gap) / metrics.interocular(landmarks))
+
+
+def test_a_held_expression_is_kept_to_the_end(astronaut_portrait):
+    """Raised brows and a smile held for 8 s while talking (a neutral that drifted toward the
+    recent past would let them fade): at the end the portrait shows as much of both as at
+    the start of the hold."""
+    face = astronaut_portrait.landmarks
+    calm = _speech(face, 2.0)
+    held = [smile(raise_brows(lm, 1.0), 1.0) for lm in _speech(face, 8.0)]
+    targets = _targets(face, calm + held)
+    rest_brows, rest_width = _brow_height(face), _mouth_width(face)
+    onset, end = targets[len(calm) + 5], targets[-1]
+    assert _brow_height(onset) - rest_brows > 0.03  # the hold shows
+    assert _brow_height(end) - rest_brows >= 0.9 * (_brow_height(onset) - rest_brows)
+    assert _mouth_width(end) - rest_width >= 0.9 * (_mouth_width(onset) - rest_width)
+
+
+def _mouth_width(landmarks: np.ndarray) -> float:
+    a, b = topo.MOUTH_CORNERS
+    return float(np.linalg.norm(landmarks[a, :2] - landmarks[b, :2]) / metrics.interocular(landmarks))
+
+
+def test_a_start_mid_blink_is_corrected(astronaut_portrait):
+    """The first frame's eyes are shut (the anchor caught a blink): within 3 s the portrait's
+    eyes are open while the driver's are, and a later blink still closes them."""
+    face = astronaut_portrait.landmarks
+    frames = [close_eyes(lm, 1.0 if i < 3 else 0.0) for i, lm in enumerate(_speech(face, 5.0))]
+    frames[-2] = close_eyes(frames[-2], 1.0)
+    targets = _targets(face, frames)
+    rest = metrics.eye_opening(face)
+    assert metrics.eye_opening(targets[int(3 * FPS)]) == pytest.approx(rest, rel=0.2)
+    assert metrics.eye_opening(targets[-2]) < 0.2 * rest
+
+
+def test_a_start_turned_away_is_turned_back_by_the_excess(astronaut_portrait):
+    """A driver who sits turned 30 degrees after a frontal first frame: the portrait turns
+    with it at first, then is turned back toward the excess over 10 degrees; a turn of 8
+    degrees is kept (ordinary motion)."""
+    face = astronaut_portrait.landmarks
+
+    def yaw_of(target):
+        return metrics.head_rotation_deg(face, target)[0]
+
+    for turn, kept in ((30.0, (8.0, 12.0)), (8.0, (7.0, 9.0))):
+        frames = [face] + [turn_head(face, turn, 0, 0)] * int(20 * FPS)
+        targets = _targets(face, frames)
+        assert abs(yaw_of(targets[5])) > turn - 1.5
+        assert kept[0] <= abs(yaw_of(targets[-1])) <= kept[1], (turn, yaw_of(targets[-1]))
