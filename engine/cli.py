@@ -169,6 +169,9 @@ def _files_or_fixtures(given: list[Path] | None, fixtures: list[Path], example: 
     return found
 
 
+CROSS_PORTRAITS = ("astronaut.png", "obama.jpg", "young_woman_long_hair.jpg")
+
+
 def _clips(args: argparse.Namespace, motion: bool = False) -> list[Path]:
     """The clips given, else GRID's (and with `motion`, the motion set's: real footage)."""
     fixtures = sorted((FIXTURES / "driving").glob("*.mpg"))
@@ -188,9 +191,9 @@ def _eval_cross(args: argparse.Namespace) -> int:
     from .evaluate import print_cross_identity
 
     portraits = _files_or_fixtures(
-        args.portrait, [FIXTURES / "portraits" / n for n in ("astronaut.png", "obama.jpg")],
+        args.portrait, [FIXTURES / "portraits" / n for n in CROSS_PORTRAITS],
         "standin eval cross-identity --portrait me.jpg")
-    print_cross_identity(_clips(args), portraits, args.frames)
+    print_cross_identity(_clips(args, motion=True), portraits, args.frames)
     return 0
 
 
@@ -414,10 +417,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="measure quality (DESIGN §7)")
     protocols = evaluate.add_subparsers(dest="protocol", metavar="PROTOCOL", required=True)
 
-    def protocol(name: str, run, description: str) -> argparse.ArgumentParser:
+    def protocol(name: str, run, description: str,
+                 default_clips: str = "the GRID fixtures") -> argparse.ArgumentParser:
         p = protocols.add_parser(name, help=description)
         p.add_argument("clips", nargs="*", type=Path,
-                       help="talking-face videos (default: the GRID fixtures)")
+                       help=f"talking-face videos (default: {default_clips})")
         p.add_argument("--frames", type=parse_count, default=None, metavar="N",
                        help="use only the first N frames of each clip")
         p.set_defaults(run=run)
@@ -425,15 +429,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     selfr = protocol("self-reenactment", _eval_self,
                      "frame 0 of each clip is the portrait; the clip drives it and is the "
-                     "ground truth")
+                     "ground truth", "the GRID and motion fixtures")
     selfr.add_argument("--save", type=Path, default=None,
                        help="folder to save side-by-side PNGs (truth | output) of each clip")
     cross = protocol("cross-identity", _eval_cross,
                      "each clip drives each portrait; pose, mouth and eyes of the output vs "
-                     "the driver, shape leak, jitter")
+                     "the driver, shape leak, jitter", "the GRID and motion fixtures")
     cross.add_argument("--portrait", type=Path, action="append", default=None,
-                       help="portrait photo, repeatable (default: the astronaut.png and "
-                            "obama.jpg fixtures)")
+                       help="portrait photo, repeatable (default: the fixtures "
+                            + ", ".join(CROSS_PORTRAITS) + ")")
     sets = protocol("portrait-set", _eval_sets,
                     "a set built from each clip's first half (frame 0, the widest mouth, the "
                     "most closed eyes, the largest turn each way) vs frame 0 alone, both driven "

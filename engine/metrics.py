@@ -65,6 +65,24 @@ def eye_opening(landmarks: np.ndarray) -> float:
     return float(np.mean(gaps) / interocular(landmarks))
 
 
+def gaze(landmarks: np.ndarray) -> np.ndarray:
+    """(across, down): where the irises sit between the eye corners, both eyes averaged; across
+    0 at the middle, ±0.5 at a corner (toward the image's right positive); down in the same
+    unit (eye widths), from the corners' line."""
+    places = []
+    for (a, b), iris in ((topo.RIGHT_EYE_CORNERS, topo.RIGHT_IRIS_CENTER),
+                         (topo.LEFT_EYE_CORNERS, topo.LEFT_IRIS_CENTER)):
+        p, q = landmarks[a, :2], landmarks[b, :2]
+        if q[0] < p[0]:
+            p, q = q, p
+        axis = q - p
+        width = max(float(np.linalg.norm(axis)), 1e-6)
+        along = axis / width
+        off = landmarks[iris, :2] - (p + q) / 2
+        places.append([off @ along / width, off @ np.array([-along[1], along[0]]) / width])
+    return np.mean(places, 0)
+
+
 def pearson(a, b) -> float:
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     if a.std() == 0 or b.std() == 0:

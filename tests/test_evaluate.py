@@ -140,3 +140,28 @@ def test_akd_on_chosen_points(astronaut_portrait):
     assert metrics.akd(found, truth, topo.LIP_POINTS) == pytest.approx(0.1)
     assert metrics.akd(found, truth, topo.EYE_POINTS) == 0.0
     assert metrics.akd(found, truth) == pytest.approx(0.1 * len(topo.LIP_POINTS) / 478)
+
+
+def test_gaze_follows_the_irises(astronaut_portrait):
+    from engine.expression import look
+
+    face = astronaut_portrait.landmarks
+    ahead, right, down = (metrics.gaze(look(face, x, y)) for x, y in ((0, 0), (1, 0), (0, 1)))
+    assert right[0] > ahead[0] + 0.05 and abs(right[1] - ahead[1]) < 0.02
+    assert down[1] > ahead[1] + 0.03
+
+
+def test_hard_moments_are_found_where_they_were_made(astronaut_portrait):
+    from engine.evaluate.moments import hard_moments
+    from engine.expression import close_eyes, look, open_mouth, raise_brows, smile, turn_head
+
+    face = astronaut_portrait.landmarks
+    made = {3: ("widest_mouth", open_mouth(face, 0.5)), 5: ("blink", close_eyes(face, 1.0)),
+            7: ("brow_raise", raise_brows(face, 1.0)), 9: ("widest_grin", smile(face, 1.0)),
+            11: ("largest_yaw", turn_head(face, 25, 0, 0)),
+            13: ("sideways_glance", look(face, 1.0, 0.0))}
+    frames = [made[i][1] if i in made else face for i in range(15)]
+    frames[1] = None  # a frame with no face is skipped
+    moments = hard_moments(frames)
+    for i, (name, _) in made.items():
+        assert moments[name] == i, name

@@ -15,6 +15,19 @@ from ..errors import SourceError
 from ..portrait import Portrait, load_portrait
 from ..session import Settings
 from .common import Table, Temporal, animate, find_landmarks, read_clip
+from .mesh_reference import MeshReference
+
+
+@dataclass(frozen=True)
+class Following:
+    """How one rendering's landmarks follow the driver's (over the frames where both show a
+    face)."""
+
+    ard: float  # degrees (metrics.ard)
+    mouth_r: float  # Pearson r of mouth opening, driver vs output
+    eye_r: float  # Pearson r of eye opening, driver vs output
+    gaze_r: float  # Pearson r of the irises' place across the eyes (metrics.gaze)
+    shape_ratio: float  # below 1: the output keeps the portrait's face shape (shape_ratio())
 
 
 @dataclass
@@ -23,18 +36,37 @@ class CrossIdentity:
     portrait: str
     frames: int
     missed: int  # frames where a face was not found on the driver or the output
-    ard: float  # degrees (metrics.ard)
-    mouth_r: float  # Pearson r of mouth opening, driver vs output
-    eye_r: float  # Pearson r of eye opening, driver vs output
-    shape_ratio: float  # below 1: the output keeps the portrait's face shape (shape_ratio())
+    blinks: bool  # the driver's eyes close (to under half their median opening) at least once
+    product: Following
+    mesh: Following  # the mesh reference (mesh_reference.py), the floor
     calmest: int  # the frame shape_ratio looked at (calmest_frame())
     temporal: Temporal
 
-    COLUMNS = ("ard", "mouth_r", "eye_r", "shape")
+    COLUMNS = ("ard", "mouth_r", "eye_r", "gaze_r", "shape", "m_ard", "m_mouth", "m_eye",
+               "m_gaze", "m_shape", "blinks")
+
+    @property
+    def ard(self) -> float:
+        return self.product.ard
+
+    @property
+    def mouth_r(self) -> float:
+        return self.product.mouth_r
+
+    @property
+    def eye_r(self) -> float:
+        return self.product.eye_r
+
+    @property
+    def shape_ratio(self) -> float:
+        return self.product.shape_ratio
 
     def row(self) -> dict[str, float]:
-        return {"ard": self.ard, "mouth_r": self.mouth_r, "eye_r": self.eye_r,
-                "shape": self.shape_ratio, **self.temporal.row(), "missed": self.missed}
+        p, m = self.product, self.mesh
+        return {"ard": p.ard, "mouth_r": p.mouth_r, "eye_r": p.eye_r, "gaze_r": p.gaze_r,
+                "shape": p.shape_ratio, "m_ard": m.ard, "m_mouth": m.mouth_r, "m_eye": m.eye_r,
+                "m_gaze": m.gaze_r, "m_shape": m.shape_ratio, "blinks": int(self.blinks),
+                **self.temporal.row(), "missed": self.missed}
 
 
 def calmest_frame(landmarks: Sequence[np.ndarray | None], candidates: Sequence[int]) -> int:
@@ -58,27 +90,40 @@ def shape_ratio(output: np.ndarray, portrait: np.ndarray, driver: np.ndarray) ->
 
 def cross_identity(clip: str | Path, portrait: Portrait, max_frames: int | None = None,
                    settings: Settings | None = None) -> CrossIdentity:
-    """Drive `portrait` by the clip (its first `max_frames` frames when given) and compare the
-    landmarks found on the output with the driver's, over the frames where both are found."""
+    """Drive `portrait` by the clip (its first `max_frames` frames when given), and the mesh
+    reference by the same clip, and compare the landmarks found on each output with the
+    driver's, over the frames where all three show a face."""
     frames, fps = read_clip(clip, max_frames)
     driver = find_landmarks(frames)
     output = find_landmarks(animate(portrait, frames, fps, settings))
-    found = [i for i, (d, o) in enumerate(zip(driver, output)) if d is not None and o is not None]
+    first = next((lm for lm in driver if lm is not None), None)
+    meshed = ([] if first is None else
+              find_landmarks(MeshReference(portrait.image, portrait.landmarks, first)
+                             .animate(driver)))
+    found = [i for i, (d, o, m) in enumerate(zip(driver, output, meshed))
+             if d is not None and o is not None and m is not None]
     if len(found) < 2:
         raise SourceError(f"{clip}: a face was found on fewer than 2 frames of both the driver "
                           "and the output; choose a clip that shows one face throughout")
-    drv, out = [driver[i] for i in found], [output[i] for i in found]
+    drv = [driver[i] for i in found]
     calmest = calmest_frame(driver, found)
+    eyes = [metrics.eye_opening(lm) for lm in drv]
 
-    def follows(measure) -> float:
-        return metrics.pearson([measure(lm) for lm in drv], [measure(lm) for lm in out])
+    def following(landmarks: list[np.ndarray | None]) -> Following:
+        out = [landmarks[i] for i in found]
+
+        def follows(measure) -> float:
+            return metrics.pearson([measure(lm) for lm in drv], [measure(lm) for lm in out])
+        return Following(
+            ard=metrics.ard(drv, out), mouth_r=follows(metrics.mouth_opening),
+            eye_r=follows(metrics.eye_opening), gaze_r=follows(lambda lm: metrics.gaze(lm)[0]),
+            shape_ratio=shape_ratio(landmarks[calmest], portrait.landmarks, driver[calmest]))
 
     return CrossIdentity(
         clip=Path(clip).name, portrait=portrait.name, frames=len(frames),
-        missed=len(frames) - len(found), ard=metrics.ard(drv, out),
-        mouth_r=follows(metrics.mouth_opening), eye_r=follows(metrics.eye_opening),
-        shape_ratio=shape_ratio(output[calmest], portrait.landmarks, driver[calmest]),
-        calmest=calmest, temporal=Temporal.measure(output, driver))
+        missed=len(frames) - len(found), blinks=bool(min(eyes) < 0.5 * np.median(eyes)),
+        product=following(output), mesh=following(meshed), calmest=calmest,
+        temporal=Temporal.measure(output, driver))
 
 
 def print_cross_identity(clips: list[Path], portraits: list[Path],
@@ -87,12 +132,12 @@ def print_cross_identity(clips: list[Path], portraits: list[Path],
     loaded = [load_portrait(p) for p in portraits]
     width = max(len(Path(c).name) for c in clips) + max(len(p.name) for p in loaded) + 3
     table = Table("clip portrait", CrossIdentity.COLUMNS + Temporal.COLUMNS + ("missed",),
-                  label_width=width)
+                  label_width=width, width=10)
     results = []
     for clip in clips:
         for portrait in loaded:
             result = cross_identity(clip, portrait, max_frames)
             results.append(result)
             table.add(f"{result.clip} {result.portrait}", result.row())
-    table.summarise("mean", missed=sum)
+    table.summarise("mean", missed=sum, blinks=sum)
     return results
