@@ -14,21 +14,13 @@ import numpy as np
 
 from engine import metrics
 from engine.editing import Edits
-from engine.evaluate.common import find_landmarks, read_clip
+from engine.evaluate.common import find_landmarks, labelled_panel, read_clip
 from engine.portrait import Portrait, load_portrait
 from engine.session import Session, default_output_size
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 PORTRAITS = ("astronaut.png", "obama.jpg", "jianzhu_guo_glasses.jpg")
 CLIP = "grid_lbax4n.mpg"  # opens wide and blinks
-HEIGHT = 360
-
-
-def _panel(image: np.ndarray, label: str) -> np.ndarray:
-    h, w = image.shape[:2]
-    panel = cv2.resize(image, (round(w * HEIGHT / h), HEIGHT), interpolation=cv2.INTER_AREA)
-    cv2.putText(panel, label, (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 0), 2)
-    return panel
 
 
 def _drive(portrait: Portrait, frames: list[np.ndarray], edits: Edits = Edits(),
@@ -68,8 +60,8 @@ def main(out_dir: Path) -> None:
             cases[label] = (driving[-1], _drive(portrait, driving)[-1])
         stem = Path(name).stem
         for label, (driver, output) in cases.items():
-            sheet = np.hstack([_panel(portrait.image, "portrait"), _panel(driver, "driver"),
-                               _panel(output, label)])
+            sheet = np.hstack([labelled_panel(portrait.image, "portrait"),
+                               labelled_panel(driver, "driver"), labelled_panel(output, label)])
             path = out_dir / f"{stem}_{label}.png"
             cv2.imwrite(str(path), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
             print(path)

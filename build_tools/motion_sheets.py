@@ -14,10 +14,9 @@ import argparse
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from engine.evaluate.common import animate, find_landmarks
+from engine.evaluate.common import animate, find_landmarks, labelled_panel
 from engine.evaluate.mesh_reference import MeshReference
 from engine.evaluate.moments import hard_moments
 from engine.evaluate.reenact import SETTINGS, read_truths
@@ -25,14 +24,6 @@ from engine.image_io import write_image
 from engine.portrait import load_portrait, portrait_from_image
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
-HEIGHT = 360
-
-
-def _panel(image: np.ndarray, label: str) -> np.ndarray:
-    h, w = image.shape[:2]
-    panel = cv2.resize(image, (round(w * HEIGHT / h), HEIGHT), interpolation=cv2.INTER_AREA)
-    cv2.putText(panel, label, (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 0), 2)
-    return panel
 
 
 def sheets(clip: Path, out_dir: Path, portrait_file: Path | None) -> None:
@@ -50,9 +41,10 @@ def sheets(clip: Path, out_dir: Path, portrait_file: Path | None) -> None:
         meshed = None
         name = f"{clip.stem}_{portrait_file.stem}"
     for moment, i in hard_moments(driver).items():
-        panels = [_panel(frames[i], f"driver {i}"), _panel(outputs[i], f"output: {moment}")]
+        panels = [labelled_panel(frames[i], f"driver {i}"),
+                  labelled_panel(outputs[i], f"output: {moment}")]
         if meshed is not None:
-            panels.append(_panel(meshed[i], "mesh reference"))
+            panels.append(labelled_panel(meshed[i], "mesh reference"))
         write_image(out_dir / f"{name}_{moment}.png", np.hstack(panels))
     print(f"{name}: {len(hard_moments(driver))} sheets in {out_dir}", flush=True)
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from .. import metrics
@@ -16,6 +17,15 @@ from ..sources import read_all_frames
 from ..tracking import FaceTracker
 
 OUTPUT_LONG_SIDE = 512  # outputs are capped here: large portraits would only slow the protocols
+
+
+def labelled_panel(image: np.ndarray, label: str, height: int = 360) -> np.ndarray:
+    """`image` scaled to `height` with `label` written in its corner: one panel of a
+    side-by-side sheet for looking at."""
+    h, w = image.shape[:2]
+    panel = cv2.resize(image, (round(w * height / h), height), interpolation=cv2.INTER_AREA)
+    cv2.putText(panel, label, (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 0), 2)
+    return panel
 
 
 def read_clip(clip: str | Path, max_frames: int | None = None) -> tuple[list[np.ndarray], float]:
