@@ -30,7 +30,7 @@ torch = pytest.importorskip("torch", reason="PyTorch is not installed: `make tes
                                             "its CPU build (build_tools/install.sh --test)")
 from engine.render.torch_render import SampleModule, TorchRenderer  # noqa: E402
 
-TORCH_CPU = Choice("torch", "test")
+TORCH = Choice("torch", "test")
 CPU = Choice("cpu", "test")
 EDGE_BAND = 2  # px about the face box's edges, where the two compute the unsharp blur apart
 
@@ -53,11 +53,12 @@ def assert_parity(reference: np.ndarray, other: np.ndarray,
 
 
 def _driven(portrait, size, frames, fps, edits=Edits()) -> tuple[list, list]:
-    """The same analysed driving frames rendered by the CPU and by torch on the CPU."""
+    """The same analysed driving frames rendered by the CPU and by torch (on CUDA where there is
+    a device, as a user's renders are; else on the CPU)."""
     cpu_frames, torch_frames = [], []
     with Session(portrait, size, backend=CPU) as cpu, \
-            Session(portrait, size, backend=TORCH_CPU) as by_torch:
-        assert by_torch.backend == "torch (CPU)"
+            Session(portrait, size, backend=TORCH) as by_torch:
+        assert by_torch.backend == ("torch CUDA" if torch.cuda.is_available() else "torch (CPU)")
         cpu.edits = by_torch.edits = edits
         for i, frame in enumerate(frames):
             analysis = cpu.analyse(frame, i / fps)
