@@ -18,6 +18,7 @@ from .render import Choice
 from .retarget import Retargeter
 from .smoothing import OneEuroSettings
 from .tracking import FaceTracker
+from .warp import CoarseWarp
 
 STAGES = ("track", "motion", "retarget", "warp", "render")
 
@@ -74,6 +75,7 @@ class FrameResult:
     target: np.ndarray | None = None  # target landmarks in output pixels
     # A portrait set: how much of each photo (columns) each region (set_render.REGIONS) shows.
     set_weights: np.ndarray | None = None
+    warp: CoarseWarp | None = None  # the backward map drawn (evaluate.tears measures it)
 
 
 class _Laps:
@@ -130,7 +132,8 @@ class Session:
         self.settings = settings
         self._smoother = MotionSmoother(settings.pose_smoothing, settings.expression_smoothing,
                                         settings.lid_smoothing)
-        self._retargeter = Retargeter(self.portrait.landmarks, settings.follow_distance)
+        self._retargeter = Retargeter(self.portrait.landmarks, settings.follow_distance,
+                                      shows_teeth=self._animator.shows_teeth)
 
     def recentre(self) -> None:
         """Take the driver's next face frame as its neutral face and reference pose, at once."""
@@ -185,7 +188,7 @@ class Session:
         times = clock.times
         times["total"] = sum(times[stage] for stage in STAGES)
         return FrameResult(image, analysis.face_found, times, self.framing.to_output(target),
-                           self._animator.compositor.weights)
+                           self._animator.compositor.weights, field_)
 
     def _target(self, motion: Motion | None, edits: Edits) -> np.ndarray:
         """Target landmarks in portrait pixels for `motion` (None: the portrait at rest)."""

@@ -28,6 +28,10 @@ GRID_TARGET = 256  # at most this many grid samples along the long side of the o
 COARSE_TARGET = 48  # the outside field is smoother still: this many samples on the long side
 # Distances from the face edge, in face widths: full follow up to the first, none past the second.
 HEAD_FALLOFF = (0.3, 1.0)  # rigid head motion (hair, ears, neck)
+# A head moved far spreads its fall-off wider: the follow may change by at most this much
+# (output pixels per output pixel) across it, so the field never squeezes the hair and neck
+# beside the face to under half their area, nor folds them.
+FALLOFF_SLOPE = 0.5
 NECK_NARROWING = 1.5  # below the chin the fall-off is this much quicker per face width down
 EDGE_FALLOFF = (0.0, 0.12)  # the face edge's own non-rigid motion
 SHELL_FROM_DEG = (3.0, 10.0)  # out-of-plane turn over which the head shell takes over
@@ -473,6 +477,15 @@ class DenseMotion:
         src = self._face_sources(raster, src_tri, t_out, np.stack([cols, rows], 1).astype(np.float64))
         return Patch(rows, cols, src.astype(np.float32))
 
+    def _widened(self, falloff: tuple[float, float], moves: np.ndarray, r: np.ndarray,
+                 width: float) -> tuple[float, float]:
+        """`falloff` (face widths from the face edge) with its end moved out as far as the
+        largest of `moves` (portrait pixels) within it needs to fade at FALLOFF_SLOPE at the
+        most: smoothstep's steepest slope is 1.5 over its width."""
+        near, far = falloff
+        reach = np.linalg.norm(moves[r <= far], axis=1).max(initial=0.0) * self._framing.scale
+        return near, max(far, near + 1.5 * reach / (FALLOFF_SLOPE * width))
+
     def _outside_field(self, t_out: np.ndarray) -> np.ndarray:
         """Displacement on the grid outside the face. Hair, ears and neck follow the head:
         nearly frontal, by its flat similarity, fading out with distance from the face; turned
@@ -494,16 +507,22 @@ class DenseMotion:
         _, down = topo.face_axes(t_out)
         below = np.maximum((self._coarse_out - t_out[topo.CHIN, :2]) @ down, 0.0) / width
         base = self._framing.to_portrait_xy(self._coarse_out)
-        follow = (rigid.apply(self._coarse_out) - base) * (
-            1 - smoothstep(r + NECK_NARROWING * below, *HEAD_FALLOFF))[:, None]
+        moved = rigid.apply(self._coarse_out) - base
+        near, far = self._widened(HEAD_FALLOFF, moved, r, width)
+        follow = moved * (1 - smoothstep(r + NECK_NARROWING * below, near, far))[:, None]
         # Nearly frontal, the flat similarity is as right as the shell and steadier: it does
         # not lean on the landmarks' noisy depth.
         turn = np.degrees(np.arccos(np.clip(head.rotation[2, 2], -1.0, 1.0)))
         shell = float(smoothstep(turn, *SHELL_FROM_DEG))
         if shell > 0:
+            # The shell adds only the turn's parallax to the flat follow: the head's move as
+            # a whole keeps the flat fall-off, so the field still reaches zero smoothly past
+            # the shell's outline instead of dropping there (a fold beside the face).
             on_shell, owned = self._shell.sample(head, self._coarse_out)
-            follow = shell * (on_shell - base) * owned[:, None] + (1 - shell) * follow
-        field = follow + spread * (1 - smoothstep(r, *EDGE_FALLOFF))[:, None]
+            parallax = on_shell - rigid.apply(self._coarse_out)
+            follow = follow + shell * parallax * owned[:, None]
+        field = follow + spread * (1 - smoothstep(r, *self._widened(EDGE_FALLOFF, spread, r,
+                                                                     width)))[:, None]
         coarse = field.reshape(self._ch, self._cw, 2).astype(np.float32)
         grid = cv2.resize(coarse, (self._gw, self._gh), interpolation=cv2.INTER_LINEAR)
         return grid.reshape(-1, 2).astype(np.float64)

@@ -165,3 +165,48 @@ def test_hard_moments_are_found_where_they_were_made(astronaut_portrait):
     moments = hard_moments(frames)
     for i, (name, _) in made.items():
         assert moments[name] == i, name
+
+
+def test_the_tear_measure_finds_folds_squeezes_and_a_face_come_off(astronaut_portrait):
+    """At rest the map shows the portrait as it is (area change 1, no fold, no jump at the
+    face's edge); turned over inside the head it folds; the face moved off the head is a
+    jump across the face's edge; a head turned far stays within the limits."""
+    from dataclasses import replace
+
+    from engine.backdrop import person_alpha
+    from engine.expression import turn_head
+    from engine.evaluate.tears import AREA_LIMITS, TearMeter
+    from engine.session import Session
+
+    portrait = astronaut_portrait
+    with Session(portrait, (256, 256)) as session:
+        animator = session._animator
+        framing = session.framing
+    meter = TearMeter(portrait, framing, person_alpha(portrait.image, portrait.landmarks))
+    rest = animator.warp(portrait.landmarks)
+    target_out = framing.to_output(portrait.landmarks)
+    calm = meter(rest, target_out)
+    assert calm.folds == 0 and calm.outside == 0 and calm.seam < 2.0
+
+    # A displacement that drops by more than one grid step per step (in portrait pixels)
+    # across a band beside the face turns the texture over there.
+    gh, gw = rest.displacement.shape[:2]
+    step = (framing.output_size[0] / gw) / framing.scale
+    folded = rest.displacement.copy()
+    cols = np.arange(gw, dtype=np.float32)
+    band = slice(gh // 3, 2 * gh // 3)
+    folded[band, :, 0] += np.clip(cols - gw * 0.15, 0, gw * 0.1) * (-3.0 * step)
+    fold = meter(replace(rest, displacement=folded), target_out)
+    assert fold.folds > 0 and fold.least_area <= 0.0
+
+    # The face's triangles sampled 40 portrait pixels away, the field beside them not.
+    off = rest.displacement.copy().reshape(-1, 2)
+    face = rest.raster.layer(0, gh * gw).pixels
+    off[face, 0] += 40.0
+    torn = meter(replace(rest, displacement=off.reshape(gh, gw, 2)), target_out)
+    assert torn.seam > 10.0
+
+    turned = turn_head(portrait.landmarks, 10.0, 0.0, 0.0)
+    tear = meter(animator.warp(turned), framing.to_output(turned))
+    assert tear.folds == 0
+    assert AREA_LIMITS[0] <= tear.least_area and tear.most_area <= AREA_LIMITS[1]

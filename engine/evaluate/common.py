@@ -10,11 +10,13 @@ import cv2
 import numpy as np
 
 from .. import metrics
+from ..backdrop import person_alpha
 from ..portrait import Portrait
 from ..portrait_set import PortraitSet, as_set
 from ..session import Session, Settings, default_output_size
 from ..sources import read_all_frames
 from ..tracking import FaceTracker
+from .tears import Tear, TearMeter
 
 OUTPUT_LONG_SIDE = 512  # outputs are capped here: large portraits would only slow the protocols
 
@@ -35,15 +37,26 @@ def read_clip(clip: str | Path, max_frames: int | None = None) -> tuple[list[np.
 
 
 def animate(portrait: Portrait | PortraitSet, frames: Sequence[np.ndarray], fps: float,
-            settings: Settings | None = None, times: Sequence[float] | None = None
-            ) -> list[np.ndarray]:
+            settings: Settings | None = None, times: Sequence[float] | None = None,
+            tears: list[Tear] | None = None) -> list[np.ndarray]:
     """The portrait (or set) driven by `frames` in a fresh Session: one output frame per
-    driving frame. `times`: each frame's time in seconds (default: i / fps)."""
+    driving frame. `times`: each frame's time in seconds (default: i / fps). `tears`: a list
+    to receive each frame's Tear (tears.py)."""
     portraits = as_set(portrait)
     size = default_output_size(portraits.main, OUTPUT_LONG_SIDE)
     times = times if times is not None else [i / fps for i in range(len(frames))]
     with Session(portraits, size, settings or Settings()) as session:
-        return [session.process(frame, t).image for frame, t in zip(frames, times)]
+        meter = None
+        if tears is not None:
+            main = portraits.main
+            meter = TearMeter(main, session.framing, person_alpha(main.image, main.landmarks))
+        images = []
+        for frame, t in zip(frames, times):
+            result = session.process(frame, t)
+            images.append(result.image)
+            if meter is not None:
+                tears.append(meter(result.warp, result.target))
+        return images
 
 
 def find_landmarks(frames: Sequence[np.ndarray]) -> list[np.ndarray | None]:

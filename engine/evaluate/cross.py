@@ -16,6 +16,7 @@ from ..portrait import Portrait, load_portrait
 from ..session import Settings
 from .common import Table, Temporal, animate, find_landmarks, read_clip
 from .mesh_reference import MeshReference
+from .tears import Tears
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,10 @@ class CrossIdentity:
     mesh: Following  # the mesh reference (mesh_reference.py), the floor
     calmest: int  # the frame shape_ratio looked at (calmest_frame())
     temporal: Temporal
+    tears: Tears  # the product's maps (tears.py)
 
     COLUMNS = ("ard", "mouth_r", "eye_r", "gaze_r", "shape", "m_ard", "m_mouth", "m_eye",
-               "m_gaze", "m_shape", "blinks")
+               "m_gaze", "m_shape", "blinks") + Tears.COLUMNS
 
     @property
     def ard(self) -> float:
@@ -66,7 +68,7 @@ class CrossIdentity:
         return {"ard": p.ard, "mouth_r": p.mouth_r, "eye_r": p.eye_r, "gaze_r": p.gaze_r,
                 "shape": p.shape_ratio, "m_ard": m.ard, "m_mouth": m.mouth_r, "m_eye": m.eye_r,
                 "m_gaze": m.gaze_r, "m_shape": m.shape_ratio, "blinks": int(self.blinks),
-                **self.temporal.row(), "missed": self.missed}
+                **self.tears.row(), **self.temporal.row(), "missed": self.missed}
 
 
 def calmest_frame(landmarks: Sequence[np.ndarray | None], candidates: Sequence[int]) -> int:
@@ -95,7 +97,8 @@ def cross_identity(clip: str | Path, portrait: Portrait, max_frames: int | None 
     driver's, over the frames where all three show a face."""
     frames, fps = read_clip(clip, max_frames)
     driver = find_landmarks(frames)
-    output = find_landmarks(animate(portrait, frames, fps, settings))
+    tears = []
+    output = find_landmarks(animate(portrait, frames, fps, settings, tears=tears))
     first = next((lm for lm in driver if lm is not None), None)
     meshed = ([] if first is None else
               find_landmarks(MeshReference(portrait.image, portrait.landmarks, first)
@@ -123,7 +126,7 @@ def cross_identity(clip: str | Path, portrait: Portrait, max_frames: int | None 
         clip=Path(clip).name, portrait=portrait.name, frames=len(frames),
         missed=len(frames) - len(found), blinks=bool(min(eyes) < 0.5 * np.median(eyes)),
         product=following(output), mesh=following(meshed), calmest=calmest,
-        temporal=Temporal.measure(output, driver))
+        temporal=Temporal.measure(output, driver), tears=Tears.of(tears))
 
 
 def print_cross_identity(clips: list[Path], portraits: list[Path],
@@ -132,12 +135,13 @@ def print_cross_identity(clips: list[Path], portraits: list[Path],
     loaded = [load_portrait(p) for p in portraits]
     width = max(len(Path(c).name) for c in clips) + max(len(p.name) for p in loaded) + 3
     table = Table("clip portrait", CrossIdentity.COLUMNS + Temporal.COLUMNS + ("missed",),
-                  label_width=width, width=10)
+                  label_width=width, width=11)
     results = []
     for clip in clips:
         for portrait in loaded:
             result = cross_identity(clip, portrait, max_frames)
             results.append(result)
             table.add(f"{result.clip} {result.portrait}", result.row())
-    table.summarise("mean", missed=sum, blinks=sum)
+    table.summarise("mean", missed=sum, blinks=sum, folds=sum, beyond=sum, area_min=min,
+                    area_max=max, seam=max)
     return results

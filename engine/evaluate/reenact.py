@@ -16,6 +16,7 @@ from ..portrait import portrait_from_image
 from ..session import Settings
 from .common import OUTPUT_LONG_SIDE, Table, Temporal, animate, find_landmarks, read_clip
 from .mesh_reference import MeshReference
+from .tears import Tears
 
 # The truth is the driver's own video, leaning in and out included, so the portrait follows
 # the driver's distance here (the app's default keeps the portrait's size).
@@ -81,8 +82,9 @@ class SelfReenactment:
     product: Scores = field(default_factory=Scores)
     mesh: Scores = field(default_factory=Scores)  # the mesh reference, the floor
     temporal: Temporal | None = None  # the product's output vs the truth, all frames
+    tears: Tears | None = None  # the product's maps (tears.py)
 
-    COLUMNS = PRODUCT_COLUMNS + tuple(MESH_COLUMNS)
+    COLUMNS = PRODUCT_COLUMNS + tuple(MESH_COLUMNS) + Tears.COLUMNS
 
     @property
     def missed(self) -> int:
@@ -96,7 +98,7 @@ class SelfReenactment:
         product, mesh = self.product.means(), self.mesh.means()
         return {**{c: product[c] for c in PRODUCT_COLUMNS},
                 **{c: mesh[m] for c, m in MESH_COLUMNS.items()},
-                **self.temporal.row(), "missed": self.missed}
+                **self.tears.row(), **self.temporal.row(), "missed": self.missed}
 
 
 def self_reenactment(clip: str | Path, settings: Settings | None = None,
@@ -128,7 +130,9 @@ def reenact(name: str, truths: list[np.ndarray], fps: float, settings: Settings 
     """self_reenactment on frames already read (read_truths)."""
     result = SelfReenactment(name, len(truths))
     portrait = portrait_from_image(truths[0], name=f"frame 0 of {name}")
-    rendered = animate(portrait, truths, fps, settings or SETTINGS)
+    tears = []
+    rendered = animate(portrait, truths, fps, settings or SETTINGS, tears=tears)
+    result.tears = Tears.of(tears[1:])  # frame 0 is the portrait itself
     truth_lms = find_landmarks(truths)
     first = next((lm for lm in truth_lms if lm is not None), portrait.landmarks)
     meshed = MeshReference(portrait.image, portrait.landmarks, first).animate(truth_lms)
@@ -171,8 +175,10 @@ def print_self_reenactment(clips: Sequence[Path], save: Path | None = None,
     groups = sorted({Path(clip).parent.name for clip in clips})
     for group in groups if len(groups) > 1 else []:
         table.summarise(f"mean {group}", missed=sum, mouth_l1=np.nanmean, m_mouth=np.nanmean,
+                        folds=sum, beyond=sum, area_min=min, area_max=max, seam=max,
                         rows=[i for i, clip in enumerate(clips) if Path(clip).parent.name == group])
-    table.summarise("mean", missed=sum, mouth_l1=np.nanmean, m_mouth=np.nanmean)
+    table.summarise("mean", missed=sum, mouth_l1=np.nanmean, m_mouth=np.nanmean, folds=sum,
+                    beyond=sum, area_min=min, area_max=max, seam=max)
     worse = [r.clip for r in results if r.row()["akd"] > r.row()["m_akd"]]
     print(f"landmark error (akd) worse than the mesh reference's: {', '.join(worse) or 'none'}")
     return results

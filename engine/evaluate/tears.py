@@ -1,0 +1,158 @@
+"""Tears: how far the backward map stretches, squeezes or folds the portrait (DESIGN §7).
+
+On the warp's grid, each cell's source position S(o) = framing(o) + displacement(o). Its
+Jacobian's determinant over the framing's is the cell's area change: 1 where the portrait is
+shown as it is, above 1 where a larger piece of the portrait is squeezed into the cell, below 1
+where a smaller one is stretched over it, and at or below 0 where the map folds (the texture
+turned over). Measured within the head, hair and neck (the person, as the portrait's selfie
+segmentation finds it, where the map moves), and not:
+- across the z-buffered face's edge: on a turn the far cheek is hidden behind the face, and the
+  map jumps over it by design; the jump is measured on its own (`seam`);
+- on the mouth and the eyes (within the outer lip ring and the lid rings, grown by a tenth of
+  their width): the mouth's inside is painted over (mouth.py), the eye's is the eyeball placed
+  whole, and closing lids' margins sample the lid skin above them (warp.py): squeezing and
+  jumps there are how those parts are drawn, judged by eye and by the mouth and lid measures.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .. import face_topology as topo
+from ..framing import Framing
+from ..mesh import SKIN
+from ..portrait import Portrait
+from ..warp import CoarseWarp
+
+AREA_LIMITS = (0.25, 4.0)  # the area change the map may make (issue 24)
+DRAWN_PARTS = (topo.OUTER_LIP_RING, topo.RIGHT_EYE_RING, topo.LEFT_EYE_RING)
+DRAWN_MARGIN = 0.1  # ...grown by this share of each part's width
+MOVING = 0.05  # portrait pixels: cells whose map moves less are the still portrait, not counted
+
+
+@dataclass(frozen=True)
+class Tear:
+    """One frame's map, over the measured cells."""
+
+    folds: int  # cells whose area change is at or below 0
+    least_area: float  # the smallest area change (1 where nothing is measured)
+    most_area: float  # the largest
+    outside: int  # cells whose area change is outside AREA_LIMITS
+    seam: float  # the largest jump across the face's edge, in grid cells' worth of portrait
+
+
+class TearMeter:
+    """Measures the maps of one portrait at one framing; `alpha` is the person (1) over the
+    background (0) in portrait pixels (backdrop.person_alpha)."""
+
+    def __init__(self, portrait: Portrait, framing: Framing, alpha: np.ndarray):
+        self._framing = framing
+        self._alpha = alpha.astype(np.float32)
+        self._opening = portrait.triangle_region != SKIN
+
+    def __call__(self, warp: CoarseWarp, target_out: np.ndarray) -> Tear:
+        """The map drawn for `target_out` (the target landmarks, output pixels)."""
+        gh, gw = warp.displacement.shape[:2]
+        w, h = self._framing.output_size
+        cell = np.array([w / gw, h / gh])
+        xs = (np.arange(gw) + 0.5) * cell[0] - 0.5
+        ys = (np.arange(gh) + 0.5) * cell[1] - 0.5
+        px, py = self._framing.to_portrait_axes(xs, ys)
+        source = np.stack(np.meshgrid(px, py), -1) + warp.displacement  # (gh, gw, 2)
+
+        in_face = np.zeros(gh * gw, bool)
+        opening = np.zeros(gh * gw, bool)
+        if warp.raster is not None:
+            face = warp.raster.layer(0, gh * gw)
+            in_face[face.pixels] = True
+            opening[face.pixels] = self._opening[face.triangles]
+        in_face, opening = in_face.reshape(gh, gw), opening.reshape(gh, gw)
+
+        # Central differences where both neighbours are on the same side of the face's edge.
+        d_dx, same_x = _difference(source, in_face, axis=1)
+        d_dy, same_y = _difference(source, in_face, axis=0)
+        det = (d_dx[..., 0] * d_dy[..., 1] - d_dx[..., 1] * d_dy[..., 0])
+        area = det * (self._framing.scale ** 2) / (cell[0] * cell[1]) / 4.0
+
+        person = cv2.remap(self._alpha, source[..., 0].astype(np.float32),
+                           source[..., 1].astype(np.float32), cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REPLICATE) > 0.5
+        moving = np.abs(warp.displacement).max(2) > MOVING
+        drawn = _grown(opening) | _parts(target_out[:, :2] / cell - 0.5, (gh, gw))
+        measured = person & moving & same_x & same_y & ~drawn
+        values = area[measured]
+        seam = _seam(source, in_face, person) * self._framing.scale / cell.mean()
+        if not len(values):
+            return Tear(0, 1.0, 1.0, 0, seam)
+        low, high = AREA_LIMITS
+        return Tear(int((values <= 0).sum()), float(values.min()), float(values.max()),
+                    int(((values < low) | (values > high)).sum()), seam)
+
+
+def _difference(source: np.ndarray, side: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """S(next) - S(previous) along `axis` (two cells apart), and where both neighbours and the
+    cell are on the same side of the face's edge (and inside the grid)."""
+    diff = np.zeros_like(source)
+    same = np.zeros(side.shape, bool)
+    inner = (slice(None), slice(1, -1)) if axis == 1 else (slice(1, -1), slice(None))
+    after = (slice(None), slice(2, None)) if axis == 1 else (slice(2, None), slice(None))
+    before = (slice(None), slice(None, -2)) if axis == 1 else (slice(None, -2), slice(None))
+    diff[inner] = source[after] - source[before]
+    same[inner] = (side[after] == side[inner]) & (side[before] == side[inner])
+    return diff, same
+
+
+def _grown(mask: np.ndarray) -> np.ndarray:
+    """`mask` with the cells around it (their differences reach into it)."""
+    return cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+
+
+def _parts(grid_xy: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """The grid cells of the mouth and eyes (DRAWN_PARTS), from the target in grid cells."""
+    mask = np.zeros(shape, np.uint8)
+    for ring in DRAWN_PARTS:
+        points = grid_xy[ring]
+        centre = points.mean(0)
+        grown = centre + (points - centre) * (1 + 2 * DRAWN_MARGIN)
+        cv2.fillPoly(mask, [np.round(grown).astype(np.int32)], 1)
+    return mask.astype(bool)
+
+
+def _seam(source: np.ndarray, side: np.ndarray, person: np.ndarray) -> float:
+    """The largest distance, in portrait pixels, between the sources of two neighbouring
+    cells on either side of the face's edge, on the person."""
+    jumps = [0.0]
+    for axis in (0, 1):
+        a = (slice(None, -1), slice(None)) if axis == 0 else (slice(None), slice(None, -1))
+        b = (slice(1, None), slice(None)) if axis == 0 else (slice(None), slice(1, None))
+        across = (side[a] != side[b]) & person[a] & person[b]
+        if across.any():
+            jumps.append(float(np.linalg.norm(source[a] - source[b], axis=-1)[across].max()))
+    return max(jumps)
+
+
+@dataclass(frozen=True)
+class Tears:
+    """A run's tears: the frames whose map folds, or changes an area past AREA_LIMITS, and the
+    extremes over all frames."""
+
+    fold_frames: int
+    beyond_frames: int  # frames with a cell outside AREA_LIMITS (folds included)
+    least_area: float
+    most_area: float
+    seam: float  # the largest jump across the face's edge (Tear.seam)
+
+    COLUMNS = ("folds", "beyond", "area_min", "area_max", "seam")
+
+    @classmethod
+    def of(cls, frames: list[Tear]) -> "Tears":
+        return cls(sum(t.folds > 0 for t in frames), sum(t.outside > 0 for t in frames),
+                   min((t.least_area for t in frames), default=1.0),
+                   max((t.most_area for t in frames), default=1.0),
+                   max((t.seam for t in frames), default=0.0))
+
+    def row(self) -> dict[str, float]:
+        return {"folds": self.fold_frames, "beyond": self.beyond_frames,
+                "area_min": self.least_area, "area_max": self.most_area, "seam": self.seam}
