@@ -41,6 +41,11 @@ class PortraitAnimator:
         wider opens it further, shut closes it."""
         return self._mouth.rest_opening
 
+    @property
+    def shows_teeth(self) -> bool:
+        """The portrait's open mouth shows its teeth (its own are drawn when it opens)."""
+        return self._mouth.uses_real_interior
+
     def warp(self, target: np.ndarray) -> CoarseWarp:
         """Backward map for target landmarks given in portrait pixels."""
         return self._dense.coarse(target)

@@ -3,9 +3,11 @@ than the portrait's.
 
 Two cases. If the portrait's own mouth is open, its real interior is used: the upper teeth
 ride with the upper lip and the lower teeth with the lower lip, and the gap that opens between
-them is a dark cavity. If the portrait's mouth is closed, the interior is drawn: a shaded
-cavity, upper teeth under the upper lip (lower teeth when wide open), a hint of tongue. The
-teeth take their colour from the skin's highlights, so they sit in the portrait's light.
+them shows the drawn inside. If the portrait's mouth is closed, the interior is drawn: walls
+in the lips' hue, in shadow in a slit and lit in a wide-open mouth, a throat that darkens
+softly behind the middle only once the mouth opens wide, a tongue, upper teeth under the upper
+lip sized to the opening (lower teeth when wide open). The teeth take their colour from the
+skin's highlights, so they sit in the portrait's light.
 
 A drawn interior fades in only once the mouth opens clearly wider than the portrait's (from
 about 0.08 of the mouth width): on small speech openings it reads too dark, too early.
@@ -37,6 +39,19 @@ TEETH_OF_GAP = 0.4  # ...and at most this share of the opening between the lips
 LOWER_TEETH = 0.1  # the same for the lower teeth, once the mouth is wide open
 LOWER_TEETH_FROM = (0.25, 0.45)  # opening / mouth width: lower teeth start, are full
 SHADED_TEETH = 0.7  # drawn teeth: this far from the skin's highlights toward its median
+# The drawn inside. Its walls: this share of the lips' colour in a slit, and in a wide-open
+# mouth (a slit much brighter than its first reads as closed lips to the tracker).
+INNER_WALL = (0.15, 0.45)
+LIT_FROM = (0.15, 0.5)  # opening / mouth width over which the walls go from one to the other
+# The throat: centred this far down the opening, fading out over this range of distance from
+# it (in half-mouths), darkening to the cavity colour by THROAT_DEPTH once the opening is in
+# THROAT_FROM.
+THROAT_AT = 0.45
+THROAT_FALLOFF = (0.15, 0.85)
+THROAT_FROM = (0.12, 0.45)
+THROAT_DEPTH = 0.85
+TONGUE_ALPHA = 0.8
+TONGUE_SHADE = 0.75  # the tongue: this share of the lips' colour
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
@@ -139,11 +154,21 @@ class MouthInterior:
         gap = np.maximum(f.lower - f.upper, 1e-3)
         depth = np.clip((f.v - f.upper) / gap, 0, 1)  # 0 at the upper lip, 1 at the lower
         centre = np.sqrt(np.clip(1 - f.u ** 2, 0, 1))  # 1 mid-mouth, 0 at the corners
-        # Darkest deep inside, a little light near the lips.
-        out = self._cavity * (0.6 + 0.5 * np.abs(depth - 0.5) + 0.3 * (1 - centre))[..., None]
-        tongue_shape = 1 - ((f.u / 0.6) ** 2 + ((depth - 1.0) / 0.45) ** 2)
-        tongue = 0.6 * np.clip(tongue_shape * 3, 0, 1) * smoothstep(gap / f.width, 0.1, 0.3)
-        out = out * (1 - tongue[..., None]) + (self._lip * 0.5 * (0.7 + 0.3 * centre[..., None])) * tongue[..., None]
+        opening = gap / f.width
+        # The inside of the lips and cheeks is lit through the opening, in the lips' own hue:
+        # a slit is in shadow, a wide mouth lets the light in; the throat behind the middle
+        # stays dark. A soft fall-off, never a flat hole.
+        wall = INNER_WALL[0] + (INNER_WALL[1] - INNER_WALL[0]) * smoothstep(opening, *LIT_FROM)
+        out = self._lip * wall[..., None]
+        reach = np.sqrt(f.u ** 2 + ((depth - THROAT_AT) / 0.5) ** 2)
+        throat = ((1 - smoothstep(reach, *THROAT_FALLOFF))
+                  * smoothstep(opening, *THROAT_FROM) * THROAT_DEPTH)[..., None]
+        out = out * (1 - throat) + self._cavity * throat
+        # The tongue fills the bottom of the mouth, lit from the front.
+        tongue_shape = 1 - ((f.u / 0.65) ** 2 + ((depth - 1.0) / 0.5) ** 2)
+        tongue = TONGUE_ALPHA * np.clip(tongue_shape * 3, 0, 1) * smoothstep(opening, 0.08, 0.3)
+        tongue_colour = self._lip * TONGUE_SHADE * (0.8 + 0.2 * centre[..., None])
+        out = out * (1 - tongue[..., None]) + tongue_colour * tongue[..., None]
         if self._real is None:
             out = self._draw_teeth(out, f, gap, centre)
         return out

@@ -11,10 +11,10 @@ where it is plainly not a resting face:
 - Lower face (mouth, jaw): the portrait's photo is often mid-word or smiling, and the
   driver's first frame may be mid-word too; pairing an open mouth with a closed one would
   open the portrait further at every word, or never close it. So the anchor's lower face is
-  moved to the opening at which the driver's mouth matches the portrait's: the driver's rest
-  (closed lips part by almost nothing on every face; a still smile that shows the teeth is
-  its own rest) plus the portrait's own opening, or the driver's widest opening so far where
-  the portrait's is wider still. It moves along the straight line in the
+  moved to the opening at which the driver's mouth matches the portrait's: the portrait's own
+  opening, or the driver's rest where that is wider (closed lips part by almost nothing on
+  every face; a still smile that shows the teeth is its own rest, and meets the portrait's
+  rest whatever it shows). It moves along the straight line in the
   opening (gap over width) that the window's frames fit, keeping the anchor's own shape off
   that line; until the window spans enough openings, only the lips open or close.
 - Upper face (eyes, brows): a region (an eye's lids, a brow) whose anchor lies far from the
@@ -92,8 +92,8 @@ class NeutralEstimator:
         self._anchor_opening = topo.mouth_opening_ratio(anchor)
         self._iod = topo.interocular(anchor)
         self.shape = self._anchor.copy()
-        _set_lip_opening(self.shape, self._rest(self._anchor_opening, self._anchor_opening)
-                         + portrait_opening)
+        _set_lip_opening(self.shape, max(self._rest(self._anchor_opening, self._anchor_opening),
+                                         portrait_opening))
         self._upper_goal = self.shape.copy()  # where the upper face's corrections head
         self._rotation = np.zeros(3)  # reference rotation vector, anchor frame
         self._rotation_goal = np.zeros(3)
@@ -132,14 +132,12 @@ class NeutralEstimator:
         openings = self._openings[:self._kept]
         s = self.settings
         low, high = np.percentile(openings, [5, 95])
-        # The driver's mouth as open as the portrait's. Once the window spans the driver's
-        # openings, a portrait opened wider than the driver opens is matched by its widest:
-        # the line is not read beyond what it was fitted on.
-        rest = self._rest(low, high)
-        goal = rest + self._portrait_opening
+        # The driver's mouth as open as the portrait's: openings match as they are (gap over
+        # width), so a portrait open wider than the driver ever opens shows its photo's
+        # opening only as wide as the driver's, never wider.
+        goal = max(self._rest(low, high), self._portrait_opening)
         shape = self.shape.copy()
         if high - low >= s.fit_span:
-            goal = min(goal, max(high, rest))
             # The lower face moves along the window's line from the anchor's opening to
             # `goal`, keeping the anchor's own shape off the line (a held smile stays a smile).
             lower = shapes[:, self._lower].reshape(len(shapes), -1)

@@ -51,6 +51,11 @@ def _sizes(points: np.ndarray, region: Region, axes: tuple[np.ndarray, np.ndarra
     return np.array([across, height])
 
 
+# A portrait's opening (gap over mouth width) that its lips may close over its teeth: the
+# squeezed teeth stay a thin line, covered by the lips' meeting line (mouth.py).
+TEETH_CLOSABLE = 0.2
+
+
 class Retargeter:
     """Maps driver motion onto the portrait.
 
@@ -65,9 +70,14 @@ class Retargeter:
     is the portrait.
     """
 
-    def __init__(self, portrait_landmarks: np.ndarray, follow_distance: float = 0.0):
+    def __init__(self, portrait_landmarks: np.ndarray, follow_distance: float = 0.0,
+                 shows_teeth: bool = False):
+        """`shows_teeth`: the portrait's open mouth shows teeth (MouthInterior.uses_real_interior),
+        which its lips close over only as far as TEETH_CLOSABLE."""
         self._portrait = portrait_landmarks
         self.follow_distance = follow_distance
+        own = topo.mouth_opening_ratio(portrait_landmarks)
+        self._least_share = max(0.0, 1.0 - TEETH_CLOSABLE / own) if shows_teeth and own > 0 else 0.0
         self._rigid = topo.rigid_points(portrait_landmarks)
         self._axes = topo.face_axes(portrait_landmarks)
         self._portrait_sizes = np.array([_sizes(portrait_landmarks, r, self._axes) for r in REGIONS])
@@ -134,10 +144,12 @@ class Retargeter:
 
     def _close_lips_as(self, target: np.ndarray, neutral: np.ndarray, driver: np.ndarray) -> None:
         """A driver's mouth closing from its neutral closes the portrait's by the same share
-        of its own gap: shut lips shut a portrait whose photo is open (mid-word, a grin)
-        exactly, whatever the two faces' proportions. Opening wider than the neutral keeps the
+        of its own gap: shut lips shut a portrait whose photo is open mid-word exactly,
+        whatever the two faces' proportions. Opening wider than the neutral keeps the
         expression's own, scaled, motion (continuous at the neutral: both give the photo's
-        own gap there)."""
+        own gap there). Where the photo shows teeth between its lips, they close by at most
+        TEETH_CLOSABLE: a wide mouth warped shut squeezes lips and teeth into a red and white
+        blob, and its own opening is a better closed mouth than that."""
         _, upper, lower = topo.OPENINGS[0]
         down = topo.face_axes(neutral)[1]
         neutral_gap = (neutral[lower, :2] - neutral[upper, :2]) @ down
@@ -150,7 +162,8 @@ class Retargeter:
             return
         rest = self._portrait[lower, :2] - self._portrait[upper, :2]
         half_gap = np.zeros((len(upper), target.shape[1]))
-        half_gap[:, :2] = np.minimum(share, 1.0)[:, None] * rest / 2
+        kept = np.clip(share, self._least_share, 1.0)
+        half_gap[:, :2] = kept[:, None] * rest / 2
         topo.part(target, upper, lower, half_gap)
 
     def _followed(self, motion: Motion) -> Similarity:

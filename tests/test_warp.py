@@ -85,7 +85,8 @@ def test_open_mouth_shows_a_cavity_not_stretched_lips(astronaut_portrait):
     mask = cv2.erode(mask, np.ones((5, 5), np.uint8))
     inside = out[mask == 1].astype(float).mean()
     lips = out[cv2.dilate(mask, np.ones((15, 15), np.uint8)) - cv2.dilate(mask, np.ones((7, 7), np.uint8)) == 1]
-    assert inside < 0.5 * lips.astype(float).mean()
+    # In shadow, not a flat hole: darker than the lips, lit in their hue (mouth.INNER_WALL).
+    assert 0.25 * lips.astype(float).mean() < inside < 0.75 * lips.astype(float).mean()
     with FaceTracker(video=False) as tracker:
         found = tracker.track(out).landmarks
     assert metrics.mouth_opening(found) > metrics.mouth_opening(astronaut_portrait.landmarks) + 0.15
@@ -108,7 +109,8 @@ def _mouth_samples(image, target_out):
 
 def test_open_mouth_carries_the_portraits_own_teeth_with_the_upper_lip(astronaut_portrait):
     """The astronaut smiles with her teeth showing: opening the mouth keeps those teeth under
-    the upper lip, unstretched, and a dark gap opens below them."""
+    the upper lip, unstretched, and a shaded gap opens below them (darker than the teeth
+    and lips, not black)."""
     render, framing = _renderer(astronaut_portrait)
     mouth = MouthInterior(astronaut_portrait.image, astronaut_portrait.landmarks)
     assert mouth.uses_real_interior
@@ -118,7 +120,7 @@ def test_open_mouth_carries_the_portraits_own_teeth_with_the_upper_lip(astronaut
     portrait_teeth = astronaut_portrait.image[
         tuple(np.round(astronaut_portrait.landmarks[topo.MOUTH_INNER_MID[0], 1::-1] + [3, 0]).astype(int))]
     assert teeth > 0.8 * portrait_teeth.astype(float).mean()
-    assert cavity < 0.4 * teeth and cavity < 0.6 * lip
+    assert 0.15 * teeth < cavity < 0.7 * teeth and cavity < 0.85 * lip
 
 
 @needs_fixtures
