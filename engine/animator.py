@@ -42,6 +42,11 @@ class PortraitAnimator:
         return self._mouth.rest_opening
 
     @property
+    def person_alpha(self) -> np.ndarray:
+        """The person (1) over the background (0), portrait pixels (backdrop.person_alpha)."""
+        return self._backdrop.alpha
+
+    @property
     def shows_teeth(self) -> bool:
         """The portrait's open mouth shows its teeth (its own are drawn when it opens)."""
         return self._mouth.uses_real_interior

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .animator import PortraitAnimator
+from .ease_turn import TurnEaser
 from .editing import Edits, MotionEditor
 from .framing import Framing
 from .motion import Motion, MotionEstimator, MotionSmoother
@@ -17,6 +18,7 @@ from .ramp import smoothstep
 from .render import Choice
 from .retarget import Retargeter
 from .smoothing import OneEuroSettings
+from .tears import TearMeter
 from .tracking import FaceTracker
 from .warp import CoarseWarp
 
@@ -75,7 +77,10 @@ class FrameResult:
     target: np.ndarray | None = None  # target landmarks in output pixels
     # A portrait set: how much of each photo (columns) each region (set_render.REGIONS) shows.
     set_weights: np.ndarray | None = None
-    warp: CoarseWarp | None = None  # the backward map drawn (evaluate.tears measures it)
+    warp: CoarseWarp | None = None  # the backward map drawn (tears.TearMeter measures it)
+    # The share of the head's turn out of the picture plane shown: below 1 where the portrait
+    # cannot show all of it without tearing (ease_turn.py).
+    turn_shown: float = 1.0
 
 
 class _Laps:
@@ -112,6 +117,9 @@ class Session:
         self._animator = PortraitAnimator(self.portrait_set, self.output_size, backend,
                                           **renderer_options)
         self.framing: Framing = self._animator.framing
+        meter = TearMeter(portrait, self.framing, self._animator.person_alpha)
+        self._easer = TurnEaser(portrait.landmarks, self.framing, meter, self._animator.warp)
+        self._last_render: float | None = None
         self._tracker = FaceTracker(video=True)
         self._estimator = MotionEstimator(portrait.landmarks, self._animator.mouth_opening)
         self.apply_settings(settings)
@@ -181,14 +189,16 @@ class Session:
             target += voice_weight * (self._target(voice.motion, edits) - target)
         target = edits.turn(target)
         clock.lap("retarget")
-        field_ = self._animator.warp(target)
+        dt = 0.0 if self._last_render is None else analysis.timestamp - self._last_render
+        self._last_render = analysis.timestamp
+        target, field_, shown = self._easer(target, self._animator.warp(target), dt)
         clock.lap("warp")
         image = self._animator.render(field_, target, analysis.timestamp)
         clock.lap("render")
         times = clock.times
         times["total"] = sum(times[stage] for stage in STAGES)
         return FrameResult(image, analysis.face_found, times, self.framing.to_output(target),
-                           self._animator.compositor.weights, field_)
+                           self._animator.compositor.weights, field_, shown)
 
     def _target(self, motion: Motion | None, edits: Edits) -> np.ndarray:
         """Target landmarks in portrait pixels for `motion` (None: the portrait at rest)."""

@@ -79,6 +79,13 @@ class CoarseWarp:
     # front-facing triangles, layer 1 (a portrait set's) its openings whichever way they face.
     raster: "Raster | None" = None
 
+    def moving(self, more_than: float) -> np.ndarray:
+        """(gh, gw) bool: the grid cells whose map moves more than `more_than` portrait
+        pixels along x or y from the framing. (Per component: a max over the last axis of
+        two is NumPy's slow path.)"""
+        d = np.abs(self.displacement)
+        return np.maximum(d[..., 0], d[..., 1]) > more_than
+
     def expand(self) -> WarpField:
         h, w = self.base.x.shape
         full = cv2.resize(self.displacement, (w, h), interpolation=cv2.INTER_LINEAR)

@@ -175,7 +175,7 @@ def test_the_tear_measure_finds_folds_squeezes_and_a_face_come_off(astronaut_por
 
     from engine.backdrop import person_alpha
     from engine.expression import turn_head
-    from engine.evaluate.tears import AREA_LIMITS, TearMeter
+    from engine.tears import AREA_LIMITS, TearMeter
     from engine.session import Session
 
     portrait = astronaut_portrait

@@ -254,3 +254,22 @@ def test_the_background_stays_still_and_shows_behind_a_moved_head(astronaut_port
     assert vacated.sum() > 200
     plate = Backdrop(image, landmarks, animator.framing)._plate_out
     assert np.abs(out.astype(float) - plate)[vacated].mean() < 12.0
+
+
+def test_the_backdrop_worked_out_coarser_at_hd_sizes_draws_the_same_frame(astronaut_portrait,
+                                                                          monkeypatch):
+    """At 1280x720 the background's correction is worked out on every second pixel and
+    scaled up (backdrop.STEP_PIXELS): the frame differs from the full-resolution one by
+    less than the eye sees (PSNR >= 45 dB)."""
+    import engine.backdrop as backdrop
+
+    moved = astronaut_portrait.landmarks.copy()
+    moved[:, 0] += 25
+    coarse = PortraitAnimator(astronaut_portrait, (1280, 720))
+    assert coarse._backdrop._step == 2
+    monkeypatch.setattr(backdrop, "STEP_PIXELS", 10 ** 6)
+    full = PortraitAnimator(astronaut_portrait, (1280, 720))
+    assert full._backdrop._step == 1
+    a, b = coarse(moved), full(moved)
+    assert not np.array_equal(a, b)  # the two really differ in how they work it out
+    assert metrics.psnr(a, b) >= 45.0

@@ -3,7 +3,7 @@ measure the temporal metrics, print a table."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -16,7 +16,7 @@ from ..portrait_set import PortraitSet, as_set
 from ..session import Session, Settings, default_output_size
 from ..sources import read_all_frames
 from ..tracking import FaceTracker
-from .tears import Tear, TearMeter
+from ..tears import Tear, TearMeter
 
 OUTPUT_LONG_SIDE = 512  # outputs are capped here: large portraits would only slow the protocols
 
@@ -55,7 +55,8 @@ def animate(portrait: Portrait | PortraitSet, frames: Sequence[np.ndarray], fps:
             result = session.process(frame, t)
             images.append(result.image)
             if meter is not None:
-                tears.append(meter(result.warp, result.target))
+                tears.append(replace(meter(result.warp, result.target),
+                                     turn_shown=result.turn_shown))
         return images
 
 

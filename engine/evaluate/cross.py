@@ -16,7 +16,7 @@ from ..portrait import Portrait, load_portrait
 from ..session import Settings
 from .common import Table, Temporal, animate, find_landmarks, read_clip
 from .mesh_reference import MeshReference
-from .tears import Tears
+from ..tears import Tears
 
 
 @dataclass(frozen=True)
@@ -143,5 +143,5 @@ def print_cross_identity(clips: list[Path], portraits: list[Path],
             results.append(result)
             table.add(f"{result.clip} {result.portrait}", result.row())
     table.summarise("mean", missed=sum, blinks=sum, folds=sum, beyond=sum, area_min=min,
-                    area_max=max, seam=max)
+                    area_max=max, seam=max, eased=sum)
     return results

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .. import face_topology as topo
-from ..framing import Framing
-from ..mesh import SKIN
-from ..portrait import Portrait
-from ..warp import CoarseWarp
+from . import face_topology as topo
+from .framing import Framing
+from .mesh import SKIN
+from .portrait import Portrait
+from .warp import CoarseWarp
 
 AREA_LIMITS = (0.25, 4.0)  # the area change the map may make (issue 24)
 DRAWN_PARTS = (topo.OUTER_LIP_RING, topo.RIGHT_EYE_RING, topo.LEFT_EYE_RING)
@@ -41,6 +41,7 @@ class Tear:
     most_area: float  # the largest
     outside: int  # cells whose area change is outside AREA_LIMITS
     seam: float  # the largest jump across the face's edge, in grid cells' worth of portrait
+    turn_shown: float = 1.0  # the share of the turn the frame showed (ease_turn.py)
 
 
 class TearMeter:
@@ -79,7 +80,7 @@ class TearMeter:
         person = cv2.remap(self._alpha, source[..., 0].astype(np.float32),
                            source[..., 1].astype(np.float32), cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_REPLICATE) > 0.5
-        moving = np.abs(warp.displacement).max(2) > MOVING
+        moving = warp.moving(MOVING)
         drawn = _grown(opening) | _parts(target_out[:, :2] / cell - 0.5, (gh, gw))
         measured = person & moving & same_x & same_y & ~drawn
         values = area[measured]
@@ -129,7 +130,8 @@ def _seam(source: np.ndarray, side: np.ndarray, person: np.ndarray) -> float:
         b = (slice(1, None), slice(None)) if axis == 0 else (slice(None), slice(1, None))
         across = (side[a] != side[b]) & person[a] & person[b]
         if across.any():
-            jumps.append(float(np.linalg.norm(source[a] - source[b], axis=-1)[across].max()))
+            jump = source[a][across] - source[b][across]
+            jumps.append(float(np.sqrt((jump ** 2).sum(1).max())))
     return max(jumps)
 
 
@@ -143,16 +145,19 @@ class Tears:
     least_area: float
     most_area: float
     seam: float  # the largest jump across the face's edge (Tear.seam)
+    eased_frames: int  # frames that showed less than the whole turn (ease_turn.py)
 
-    COLUMNS = ("folds", "beyond", "area_min", "area_max", "seam")
+    COLUMNS = ("folds", "beyond", "area_min", "area_max", "seam", "eased")
 
     @classmethod
     def of(cls, frames: list[Tear]) -> "Tears":
         return cls(sum(t.folds > 0 for t in frames), sum(t.outside > 0 for t in frames),
                    min((t.least_area for t in frames), default=1.0),
                    max((t.most_area for t in frames), default=1.0),
-                   max((t.seam for t in frames), default=0.0))
+                   max((t.seam for t in frames), default=0.0),
+                   sum(t.turn_shown < 1.0 for t in frames))
 
     def row(self) -> dict[str, float]:
         return {"folds": self.fold_frames, "beyond": self.beyond_frames,
-                "area_min": self.least_area, "area_max": self.most_area, "seam": self.seam}
+                "area_min": self.least_area, "area_max": self.most_area, "seam": self.seam,
+                "eased": self.eased_frames}
