@@ -474,6 +474,11 @@ class MainWindow(QMainWindow):
         if frame.mode == "voice":
             self.face_status.setText("Your voice is driving the portrait")
             self.face_status.setStyleSheet("color: #38c;")
+        elif frame.face_found and frame.turn_shown < 1.0:
+            self.face_status.setText(
+                f"Face found. Turn eased to {frame.turn_shown:.0%}: the photo does not show "
+                "enough of that side of the head")
+            self.face_status.setStyleSheet("color: #3a3;")
         elif frame.face_found:
             self.face_status.setText("Face found")
             self.face_status.setStyleSheet("color: #3a3;")

@@ -4,7 +4,7 @@ A photo shows one side of a head. Turned far from its own pose, the side the pho
 foreshortens has to be stretched over the output and the side it shows squeezed: past a point
 the picture tears. So when the target turns (out of the picture plane) further than
 EASE_FROM_DEG from the portrait's own pose, its map is measured (tears.TearMeter); if any cell
-leaves the area limits (with a margin), the out-of-plane part of the turn is scaled back to
+leaves the area limits, the out-of-plane part of the turn is scaled back to
 the largest share, found by bisection, whose map stays within them. The share drops at once
 when a turn needs it and comes back gradually once the turn fits again, so the head does not
 jump. The share shown is in the frame's info (FrameResult.turn_shown).
@@ -22,10 +22,8 @@ from .tears import AREA_LIMITS, TearMeter
 from .warp import CoarseWarp
 
 EASE_FROM_DEG = 10.0  # smaller turns are not measured (2 ms): on the fixtures they tear rarely
-AIM = (0.3, 3.5)  # the area change aimed for when easing: inside AREA_LIMITS, with a margin
 RECOVERY_PER_S = 1.5  # share of the turn given back per second once the full turn fits
 BISECTIONS = 3  # warps and measurements of a turn that does not fit: the share to 1/8
-assert AREA_LIMITS[0] < AIM[0] and AIM[1] < AREA_LIMITS[1]
 
 
 class TurnEaser:
@@ -75,4 +73,5 @@ class TurnEaser:
 
     def _fits(self, target: np.ndarray, warp: CoarseWarp) -> bool:
         tear = self._meter(warp, self._framing.to_output(target))
-        return tear.folds == 0 and AIM[0] <= tear.least_area and tear.most_area <= AIM[1]
+        low, high = AREA_LIMITS
+        return tear.folds == 0 and low <= tear.least_area and tear.most_area <= high

@@ -46,6 +46,7 @@ class LiveFrame:
     backend: str
     mode: str = "camera"  # what drove this frame: "camera" or "voice"
     camera_note: str | None = None  # why there is no camera picture ("No camera", ...)
+    turn_shown: float = 1.0  # the share of the head's turn shown (FrameResult.turn_shown)
 
 
 class Newest(Generic[T]):
@@ -283,12 +284,13 @@ class LivePipeline:
 
     def _render(self) -> None:
         while (item := self._analysed.take()) is not None:
+            turn_shown = 1.0
             if self.freeze and self._frozen is not None:
                 output, timings = self._frozen, {}
             else:
                 drive = item.drive
                 result = item.session.render(drive.camera, drive.voice, drive.voice_weight)
-                output, timings = result.image, result.timings_ms
+                output, timings, turn_shown = result.image, result.timings_ms, result.turn_shown
                 self._frozen = output
             now = time.perf_counter()
             self._output_times.append(now)
@@ -304,4 +306,4 @@ class LivePipeline:
                 latency_ms=(now - captured.captured_at) * 1000.0,
                 fps=(len(self._output_times) - 1) / FPS_WINDOW,
                 timings_ms=timings, backend=item.session.backend, mode=item.drive.mode,
-                camera_note=captured.note))
+                camera_note=captured.note, turn_shown=turn_shown))

@@ -105,6 +105,18 @@ def test_yaw_slider_turns_the_output_head(qtbot, open_window):
     assert metrics.head_rotation_deg(rest, turned)[0] >= 10
 
 
+def test_a_turn_the_photo_cannot_show_is_eased_and_the_window_says_so(qtbot, open_window):
+    """Yaw at its end (45 degrees): the portrait turns only as far as it can without tearing,
+    and the face status tells the user why the head stops short."""
+    window = open_window()
+    _next_frames(qtbot, window)
+    assert window.face_status.text() == "Face found"
+    window.controls.sliders["yaw"].slider.setValue(45)
+    _next_frames(qtbot, window)
+    assert 0.0 < window.last_frame.turn_shown < 1.0
+    assert window.face_status.text().startswith("Face found. Turn eased to ")
+
+
 def _mouth_width(landmarks: np.ndarray) -> float:
     a, b = topo.MOUTH_CORNERS
     return np.linalg.norm(landmarks[a, :2] - landmarks[b, :2]) / metrics.interocular(landmarks)
