@@ -1,6 +1,8 @@
 """Named groups of mediapipe FaceMesh landmark indices (478 points, iris refined)."""
 import numpy as np
 
+from .geometry import rotation_to_euler_deg, umeyama
+
 N_LANDMARKS = 478
 N_MESH = 468  # 468..477 are the two irises
 
@@ -104,3 +106,10 @@ def mouth_opening_ratio(points: np.ndarray) -> float:
     gap = np.linalg.norm(points[MOUTH_INNER_MID[0], :2] - points[MOUTH_INNER_MID[1], :2])
     width = np.linalg.norm(points[MOUTH_CORNERS[0], :2] - points[MOUTH_CORNERS[1], :2])
     return float(gap / max(width, 1e-6))
+
+
+def head_rotation_deg(reference: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """(yaw, pitch, roll) in degrees of the head's turn from `reference` to `landmarks`: the
+    least-squares similarity between their 3-D rigid upper-face points."""
+    rigid = rigid_points(reference)
+    return np.array(rotation_to_euler_deg(umeyama(reference[rigid], landmarks[rigid]).rotation))

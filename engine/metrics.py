@@ -7,8 +7,8 @@ import numpy as np
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from . import face_topology as topo
-from .face_topology import interocular  # noqa: F401  (a measure too: the usual normalisation)
-from .geometry import rotation_to_euler_deg, umeyama
+from .face_topology import head_rotation_deg, interocular  # noqa: F401  (measures too)
+from .geometry import umeyama
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -97,13 +97,6 @@ def procrustes_distance(a: np.ndarray, b: np.ndarray) -> float:
     a2, b2 = a[:topo.N_MESH, :2], b[:topo.N_MESH, :2]
     aligned = umeyama(a2, b2).apply(a2)
     return float(np.sqrt(((aligned - b2) ** 2).sum(1).mean()) / interocular(b))
-
-
-def head_rotation_deg(reference: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-    """(yaw, pitch, roll) in degrees of the head's turn from `reference` to `landmarks`: the
-    least-squares similarity between their 3-D rigid upper-face points."""
-    rigid = topo.rigid_points(reference)
-    return np.array(rotation_to_euler_deg(umeyama(reference[rigid], landmarks[rigid]).rotation))
 
 
 def ard(driver: Sequence[np.ndarray], output: Sequence[np.ndarray]) -> float:

@@ -41,6 +41,9 @@ class Settings:
     ease_seconds: float = 1.0  # ...then ease to the portrait at rest over this long
     # 0: the portrait keeps its size when the driver leans in or out; 1: it follows.
     follow_distance: float = 0.0
+    # Turns the portrait cannot show without tearing ease off (ease_turn.py); off: the whole
+    # turn, torn where the photo shows too little (a stand-in for a real turned head in tests).
+    ease_turns: bool = True
 
     def smoothed(self, amount: float) -> "Settings":
         """These settings with all motion smoothing set by one `amount` from 0 (least: every
@@ -191,7 +194,9 @@ class Session:
         clock.lap("retarget")
         dt = 0.0 if self._last_render is None else analysis.timestamp - self._last_render
         self._last_render = analysis.timestamp
-        target, field_, shown = self._easer(target, self._animator.warp(target), dt)
+        field_, shown = self._animator.warp(target), 1.0
+        if self.settings.ease_turns:
+            target, field_, shown = self._easer(target, field_, dt)
         clock.lap("warp")
         image = self._animator.render(field_, target, analysis.timestamp)
         clock.lap("render")

@@ -41,6 +41,7 @@ class Tear:
     most_area: float  # the largest
     outside: int  # cells whose area change is outside AREA_LIMITS
     seam: float  # the largest jump across the face's edge, in grid cells' worth of portrait
+    measured: int = 0  # cells measured
     turn_shown: float = 1.0  # the share of the turn the frame showed (ease_turn.py)
 
 
@@ -89,7 +90,7 @@ class TearMeter:
             return Tear(0, 1.0, 1.0, 0, seam)
         low, high = AREA_LIMITS
         return Tear(int((values <= 0).sum()), float(values.min()), float(values.max()),
-                    int(((values < low) | (values > high)).sum()), seam)
+                    int(((values < low) | (values > high)).sum()), seam, len(values))
 
 
 def _difference(source: np.ndarray, side: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:

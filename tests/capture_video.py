@@ -12,7 +12,7 @@ import numpy as np
 from engine.editing import Edits
 from engine.guided_capture import STEP_SECONDS, STEPS
 from engine.portrait import portrait_from_image
-from engine.session import Session
+from engine.session import Session, Settings
 from engine.sinks import open_video_sink
 
 FPS = 25.0
@@ -43,7 +43,9 @@ def prompted_video(path: Path, face: np.ndarray, prompted: dict[str, Edits] = PR
     per_step = round(STEP_SECONDS * FPS)
     ease = round(EASE_S * FPS)
     h, w = face.shape[:2]
-    with Session(portrait_from_image(face, "face"), (w, h)) as session, \
+    # A person really turns that far: the whole turn, not eased (Settings.ease_turns).
+    with Session(portrait_from_image(face, "face"), (w, h), Settings(ease_turns=False)) \
+            as session, \
             open_video_sink(path, FPS, (w, h)) as sink:
         def frame(edits: Edits, k: int) -> np.ndarray:
             session.edits = edits
