@@ -54,6 +54,8 @@ class SoakMeter:
         self.compare = min(COMPARE, self.frames // 5)
 
     def __call__(self, frame: LiveFrame) -> bool:
+        if len(self.times) >= self.frames:  # one already on its way when the run was stopped
+            return True
         self.times.append(time.perf_counter())
         self.work_ms.append(sum(frame.timings_ms.values()))
         n = len(self.times)
