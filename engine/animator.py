@@ -1,6 +1,6 @@
 """One portrait (or portrait set) at one output size: target landmarks in, animated frame out
-(warp + render + the still background + mouth interior + the set's other photos). Everything that depends only on the
-portrait is prepared here, once."""
+(warp + render + the still background + mouth interior + the set's other photos). Everything
+that depends only on the portrait is prepared here, once."""
 from __future__ import annotations
 
 import numpy as np

@@ -56,6 +56,12 @@ def _sizes(points: np.ndarray, region: Region, axes: tuple[np.ndarray, np.ndarra
 TEETH_CLOSABLE = 0.2
 
 
+def _gap(points: np.ndarray, upper: np.ndarray, lower: np.ndarray,
+         down: np.ndarray) -> np.ndarray:
+    """An opening's gap, lower rim less upper, along `down`, per landmark pair."""
+    return (points[lower, :2] - points[upper, :2]) @ down
+
+
 class Retargeter:
     """Maps driver motion onto the portrait.
 
@@ -128,19 +134,16 @@ class Retargeter:
         their rest are shut (they meet at expression.LIDS_MEET), so no line of iris shows
         through a blink that the driver's landmarks never quite close. The pair's midline
         keeps its motion (lids that move together with the gaze)."""
-        driver_down = topo.face_axes(neutral)[1]
+        down = topo.face_axes(neutral)[1]
         for _, upper, lower in topo.OPENINGS[1:]:  # the eyes
-            share = (((driver[lower, :2] - driver[upper, :2]) @ driver_down)
-                     / np.maximum((neutral[lower, :2] - neutral[upper, :2]) @ driver_down, 1e-6))
-            share = np.clip(share, 0.0, MAX_LID_SHARE)
+            share = np.clip(_gap(driver, upper, lower, down)
+                            / np.maximum(_gap(neutral, upper, lower, down), 1e-6),
+                            0.0, MAX_LID_SHARE)
             if np.median(share) < SHUT_BELOW:
                 meet = target[lower] + LIDS_MEET * (target[upper] - target[lower])
                 target[upper] = target[lower] = meet
                 continue
-            rest = self._portrait[lower, :2] - self._portrait[upper, :2]
-            half_gap = np.zeros((len(upper), target.shape[1]))
-            half_gap[:, :2] = share[:, None] * rest / 2
-            topo.part(target, upper, lower, half_gap)
+            self._part_as_share(target, upper, lower, share)
 
     def _close_lips_as(self, target: np.ndarray, neutral: np.ndarray, driver: np.ndarray) -> None:
         """A driver's mouth closing from its neutral closes the portrait's by the same share
@@ -152,18 +155,19 @@ class Retargeter:
         blob, and its own opening is a better closed mouth than that."""
         _, upper, lower = topo.OPENINGS[0]
         down = topo.face_axes(neutral)[1]
-        neutral_gap = (neutral[lower, :2] - neutral[upper, :2]) @ down
+        neutral_gap = _gap(neutral, upper, lower, down)
         if np.median(neutral_gap) <= 1e-6:  # a shut neutral: nothing to close from
             return
-        share = np.clip(((driver[lower, :2] - driver[upper, :2]) @ down)
-                        / np.maximum(neutral_gap, 1e-6), 0.0, None)
-        closing = np.median(share) < 1.0
-        if not closing:
-            return
+        share = np.clip(_gap(driver, upper, lower, down) / np.maximum(neutral_gap, 1e-6), 0, None)
+        if np.median(share) < 1.0:  # closing
+            self._part_as_share(target, upper, lower, np.clip(share, self._least_share, 1.0))
+
+    def _part_as_share(self, target: np.ndarray, upper: np.ndarray, lower: np.ndarray,
+                       share: np.ndarray) -> None:
+        """Part an opening of `target` about its midline by `share` of the portrait's own gap."""
         rest = self._portrait[lower, :2] - self._portrait[upper, :2]
         half_gap = np.zeros((len(upper), target.shape[1]))
-        kept = np.clip(share, self._least_share, 1.0)
-        half_gap[:, :2] = kept[:, None] * rest / 2
+        half_gap[:, :2] = share[:, None] * rest / 2
         topo.part(target, upper, lower, half_gap)
 
     def _followed(self, motion: Motion) -> Similarity:

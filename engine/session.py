@@ -120,8 +120,10 @@ class Session:
         self._animator = PortraitAnimator(self.portrait_set, self.output_size, backend,
                                           **renderer_options)
         self.framing: Framing = self._animator.framing
-        meter = TearMeter(portrait, self.framing, self._animator.person_alpha)
-        self._easer = TurnEaser(portrait.landmarks, self.framing, meter, self._animator.warp)
+        # How far a frame's map stretches or folds (for easing turns, and for the eval).
+        self.tear_meter = TearMeter(portrait, self.framing, self._animator.person_alpha)
+        self._easer = TurnEaser(portrait.landmarks, self.framing, self.tear_meter,
+                                self._animator.warp)
         self._last_render: float | None = None
         self._tracker = FaceTracker(video=True)
         self._estimator = MotionEstimator(portrait.landmarks, self._animator.mouth_opening)

@@ -149,6 +149,9 @@ class Tears:
     eased_frames: int  # frames that showed less than the whole turn (ease_turn.py)
 
     COLUMNS = ("folds", "beyond", "area_min", "area_max", "seam", "eased")
+    # How a table's summary row reduces each column over its rows (Table.summarise).
+    REDUCERS = {"folds": sum, "beyond": sum, "area_min": min, "area_max": max, "seam": max,
+                "eased": sum}
 
     @classmethod
     def of(cls, frames: list[Tear]) -> "Tears":

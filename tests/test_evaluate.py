@@ -102,8 +102,8 @@ def test_cross_identity_mouth_follows_the_driver():
     result = cross_identity(DRIVING / "grid_lbax4n.mpg", load_portrait(PORTRAITS / "astronaut.png"),
                             max_frames=40)
     assert result.frames == 40 and result.missed == 0
-    assert result.mouth_r > 0.5
-    assert np.isfinite([result.ard, result.eye_r, result.shape_ratio, result.temporal.tcm]).all()
+    assert result.product.mouth_r > 0.5
+    assert np.isfinite([result.product.ard, result.product.eye_r, result.product.shape_ratio, result.temporal.tcm]).all()
 
 
 # The mesh reference: the floor the product is scored against

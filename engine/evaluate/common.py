@@ -10,13 +10,12 @@ import cv2
 import numpy as np
 
 from .. import metrics
-from ..backdrop import person_alpha
 from ..portrait import Portrait
 from ..portrait_set import PortraitSet, as_set
 from ..session import Session, Settings, default_output_size
 from ..sources import read_all_frames
 from ..tracking import FaceTracker
-from ..tears import Tear, TearMeter
+from ..tears import Tear
 
 OUTPUT_LONG_SIDE = 512  # outputs are capped here: large portraits would only slow the protocols
 
@@ -46,16 +45,12 @@ def animate(portrait: Portrait | PortraitSet, frames: Sequence[np.ndarray], fps:
     size = default_output_size(portraits.main, OUTPUT_LONG_SIDE)
     times = times if times is not None else [i / fps for i in range(len(frames))]
     with Session(portraits, size, settings or Settings()) as session:
-        meter = None
-        if tears is not None:
-            main = portraits.main
-            meter = TearMeter(main, session.framing, person_alpha(main.image, main.landmarks))
         images = []
         for frame, t in zip(frames, times):
             result = session.process(frame, t)
             images.append(result.image)
-            if meter is not None:
-                tears.append(replace(meter(result.warp, result.target),
+            if tears is not None:
+                tears.append(replace(session.tear_meter(result.warp, result.target),
                                      turn_shown=result.turn_shown))
         return images
 

@@ -47,22 +47,6 @@ class CrossIdentity:
     COLUMNS = ("ard", "mouth_r", "eye_r", "gaze_r", "shape", "m_ard", "m_mouth", "m_eye",
                "m_gaze", "m_shape", "blinks") + Tears.COLUMNS
 
-    @property
-    def ard(self) -> float:
-        return self.product.ard
-
-    @property
-    def mouth_r(self) -> float:
-        return self.product.mouth_r
-
-    @property
-    def eye_r(self) -> float:
-        return self.product.eye_r
-
-    @property
-    def shape_ratio(self) -> float:
-        return self.product.shape_ratio
-
     def row(self) -> dict[str, float]:
         p, m = self.product, self.mesh
         return {"ard": p.ard, "mouth_r": p.mouth_r, "eye_r": p.eye_r, "gaze_r": p.gaze_r,
@@ -142,6 +126,5 @@ def print_cross_identity(clips: list[Path], portraits: list[Path],
             result = cross_identity(clip, portrait, max_frames)
             results.append(result)
             table.add(f"{result.clip} {result.portrait}", result.row())
-    table.summarise("mean", missed=sum, blinks=sum, folds=sum, beyond=sum, area_min=min,
-                    area_max=max, seam=max, eased=sum)
+    table.summarise("mean", missed=sum, blinks=sum, **Tears.REDUCERS)
     return results

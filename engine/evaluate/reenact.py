@@ -175,10 +175,10 @@ def print_self_reenactment(clips: Sequence[Path], save: Path | None = None,
     groups = sorted({Path(clip).parent.name for clip in clips})
     for group in groups if len(groups) > 1 else []:
         table.summarise(f"mean {group}", missed=sum, mouth_l1=np.nanmean, m_mouth=np.nanmean,
-                        folds=sum, beyond=sum, area_min=min, area_max=max, seam=max, eased=sum,
+                        **Tears.REDUCERS,
                         rows=[i for i, clip in enumerate(clips) if Path(clip).parent.name == group])
-    table.summarise("mean", missed=sum, mouth_l1=np.nanmean, m_mouth=np.nanmean, folds=sum,
-                    beyond=sum, area_min=min, area_max=max, seam=max, eased=sum)
+    table.summarise("mean", missed=sum, mouth_l1=np.nanmean, m_mouth=np.nanmean,
+                    **Tears.REDUCERS)
     worse = [r.clip for r in results if r.row()["akd"] > r.row()["m_akd"]]
     print(f"landmark error (akd) worse than the mesh reference's: {', '.join(worse) or 'none'}")
     return results
