@@ -32,15 +32,17 @@ def triangulate(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return tris[keep].astype(np.int32), region[keep]
 
 
-# Points whose motion is their own: lips, lid margins, brows, irises.
+# Points whose motion is their own: lips, lid margins, brows, irises, and the face's outline,
+# whose points slide along the silhouette as the head turns and the jaw drops (pulled toward
+# the skin inside, the outline lagged the truth's by 0.03 inter-ocular distances on real turns).
 MOBILE = np.unique(np.concatenate([topo.INNER_LIP_RING, topo.OUTER_LIP_RING, topo.RIGHT_EYE_RING,
-                                   topo.LEFT_EYE_RING, topo.BROWS,
+                                   topo.LEFT_EYE_RING, topo.BROWS, topo.FACE_OVAL,
                                    np.arange(topo.N_MESH, topo.N_LANDMARKS)]))
 
 
 class MotionRegulariser:
     """Smooths a per-landmark displacement over the mesh: solves (I + λ W L) x = r, with L the
-    mesh's graph Laplacian and W small at lips, lids and irises. Landmark noise (each point
+    mesh's graph Laplacian and W small at lips, lids, irises and the outline. Landmark noise (each point
     wandering a pixel over the skin) is spatially rough; real expression is smooth except at
     those edges. The factorisation is done once per mesh; each frame costs two sparse solves."""
 
