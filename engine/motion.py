@@ -92,8 +92,10 @@ class MotionEstimator:
         self._anchor = landmarks
         self._reference_id += 1
         self._regularise = MotionRegulariser(triangulate(landmarks)[0], self._stiffness)
+        portrait_rotation = (None if self._portrait is None else Rotation.from_matrix(
+            umeyama(landmarks[self._rigid], self._portrait[self._rigid]).rotation).as_rotvec())
         self._neutral = NeutralEstimator(landmarks, self._portrait_opening, smiling,
-                                         self._neutral_settings)
+                                         self._neutral_settings, portrait_rotation)
 
     def measure(self, landmarks: np.ndarray, dt: float = 0.0) -> Motion:
         """Motion of this frame; the first frame after construction or `recentre` becomes the

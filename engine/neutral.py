@@ -22,7 +22,9 @@ where it is plainly not a resting face:
   median. Regions near it keep the anchor's shape; what the driver does later is motion.
 - Head rotation: likewise, a reference that is far from the window's median rotation (the
   driver sat turned at the start) is turned toward it, slowly, by the excess; ordinary head
-  motion stays motion. Position and size are not re-referenced: they only ever matter as
+  motion stays motion. But only as far as that brings the reference toward the portrait's
+  own pose: a driver who starts as the portrait is turned (a frame of the portrait's own
+  clip, a photo taken turned) is at rest there, and a turn held later is motion. Position and size are not re-referenced: they only ever matter as
   changes.
 """
 from __future__ import annotations
@@ -77,8 +79,12 @@ class NeutralEstimator:
     (anchor -> frame); read `shape` and `reference_pose`."""
 
     def __init__(self, anchor: np.ndarray, portrait_opening: float = 0.0,
-                 smiling: bool = False, settings: NeutralSettings = NeutralSettings()):
+                 smiling: bool = False, settings: NeutralSettings = NeutralSettings(),
+                 portrait_rotation: np.ndarray | None = None):
+        """`portrait_rotation`: rotation vector from the anchor's head pose to the portrait's
+        (None: unknown, the reference turns by the whole excess)."""
         self.settings = settings
+        self._portrait_rotation = portrait_rotation
         self._portrait_opening = portrait_opening
         self._smiling = smiling
         n = settings.window
@@ -160,7 +166,16 @@ class NeutralEstimator:
             median_rotation = np.median(self._rotations[:self._kept], 0).astype(np.float64)
             angle = np.linalg.norm(median_rotation)
             excess = max(0.0, angle - np.radians(s.rotation_outlier_deg))
-            self._rotation_goal = median_rotation * (excess / angle if angle > 0 else 0.0)
+            goal = median_rotation * (excess / angle if angle > 0 else 0.0)
+            self._rotation_goal = goal * self._share_toward_portrait(goal)
+
+    def _share_toward_portrait(self, goal: np.ndarray) -> float:
+        """The share of a reference turn `goal` that brings the reference nearest the
+        portrait's pose (0: the anchor is as turned as the portrait already)."""
+        length = float(goal @ goal)
+        if self._portrait_rotation is None or length == 0.0:
+            return 1.0
+        return float(np.clip(goal @ self._portrait_rotation / length, 0.0, 1.0))
 
 
 def _blend(dt: float, time_constant: float) -> float:
