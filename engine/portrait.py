@@ -61,7 +61,7 @@ def _in_squares(tracker: FaceTracker, image: np.ndarray) -> Detection:
 
 def portrait_from_image(image: np.ndarray, name: str = "portrait") -> Portrait:
     """Track the face in an RGB image and mesh it; PortraitError if it cannot be animated."""
-    with FaceTracker(video=False, max_faces=4, max_height=max(image.shape[0], 480)) as tracker:
+    with FaceTracker(video=False, max_faces=4) as tracker:
         detection = tracker.track(image)
         if not detection.found and max(image.shape[:2]) > 1.3 * min(image.shape[:2]):
             detection = _in_squares(tracker, image)

@@ -5,7 +5,6 @@ import os
 import sys
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 # The last mediapipe whose wheel ships its models (build_tools/install.sh installs this one).
@@ -52,23 +51,23 @@ def face_width(landmarks: np.ndarray) -> float:
 
 
 class FaceTracker:
-    """FaceMesh with refined irises. `video=True` tracks across frames (faster, steadier)."""
+    """FaceMesh with refined irises. `video=True` tracks across frames (faster, steadier): the
+    face's box is found again from the last frame's landmarks, and the face detector runs only
+    while fewer than `max_faces` faces are tracked (so a driver's tracker looks for one; with
+    room for two, the detector ran on every frame: +1.5 ms). Frames go in at full size:
+    FaceMesh crops and resamples the face's box itself, and shrinking a 720p frame first took
+    longer than tracking it (4.7 ms of 8.5)."""
 
-    def __init__(self, video: bool = True, max_faces: int = 2, max_height: int = 480):
+    def __init__(self, video: bool = True, max_faces: int = 1):
         import mediapipe as mp  # imported here: it takes ~1 s and is not needed for --help
 
-        self._max_height = max_height
         self._mesh = mp.solutions.face_mesh.FaceMesh(
                 static_image_mode=not video, max_num_faces=max_faces, refine_landmarks=True,
                 min_detection_confidence=0.5, min_tracking_confidence=0.5)
 
     def track(self, rgb: np.ndarray) -> Detection:
         h, w = rgb.shape[:2]
-        small = rgb
-        if h > self._max_height:
-            f = self._max_height / h
-            small = cv2.resize(rgb, (round(w * f), self._max_height), interpolation=cv2.INTER_AREA)
-        faces = self._mesh.process(small).multi_face_landmarks or []
+        faces = self._mesh.process(rgb).multi_face_landmarks or []
         if not faces:
             return Detection(None, 0)
         # Normalised coordinates scale back to the full frame; z is normalised like x.
