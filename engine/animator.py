@@ -11,6 +11,8 @@ from .mouth import MouthInterior
 from .portrait import Portrait
 from .portrait_set import PortraitSet, as_set
 from .render.backends import Choice, make_renderer
+from .render.cpu import CpuRenderer
+from .render.still_around import StillAround
 from .set_render import SetCompositor
 from .warp import CoarseWarp, DenseMotion
 
@@ -26,6 +28,8 @@ class PortraitAnimator:
         self._dense = DenseMotion(portrait, self.framing, openings=len(portraits) > 1)
         self._renderer = make_renderer(backend, portrait.image, self.framing.scale, output_size,
                                        **renderer_options)
+        if isinstance(self._renderer, CpuRenderer):  # a GPU draws the whole frame in less
+            self._renderer = StillAround(self._renderer, self.warp(portrait.landmarks))
         self._backdrop = Backdrop(portrait.image, portrait.landmarks, self.framing)
         self._mouth = MouthInterior(portrait.image, portrait.landmarks)
         self.compositor = SetCompositor(portraits, self.framing, self._dense)

@@ -20,6 +20,7 @@ from . import face_topology as topo
 from .framing import Framing
 from .geometry import Similarity, umeyama
 from .head_shell import HeadShell
+from .lattice import Lattice
 from .mesh import LEFT_EYE_INTERIOR, RIGHT_EYE_INTERIOR, SKIN
 from .portrait import Portrait
 from .ramp import smoothstep
@@ -39,6 +40,7 @@ SHELL_FROM_DEG = (3.0, 10.0)  # out-of-plane turn over which the head shell take
 # second; by this share of the way to the skin above.
 LID_SKIN_FROM = (0.5, 0.95)
 LID_SKIN_SHIFT = 0.3
+SHARPEN_CELLS = 2  # grid cells about an eye or the mouth mapped exactly (DenseMotion._sharpen)
 
 
 @dataclass(frozen=True)
@@ -79,21 +81,61 @@ class CoarseWarp:
     # front-facing triangles, layer 1 (a portrait set's) its openings whichever way they face.
     raster: "Raster | None" = None
 
-    def moving(self, more_than: float) -> np.ndarray:
+    def moving(self, more_than: float, since: "CoarseWarp | None" = None) -> np.ndarray:
         """(gh, gw) bool: the grid cells whose map moves more than `more_than` portrait
-        pixels along x or y from the framing. (Per component: a max over the last axis of
-        two is NumPy's slow path.)"""
-        d = np.abs(self.displacement)
+        pixels along x or y from the framing (or from `since`'s map). (Per component: a max
+        over the last axis of two is NumPy's slow path.)"""
+        d = np.abs(self.displacement if since is None else self.displacement - since.displacement)
         return np.maximum(d[..., 0], d[..., 1]) > more_than
 
-    def expand(self) -> WarpField:
+    def moving_box(self, more_than: float, margin: int, shape: tuple[int, int],
+                   since: "CoarseWarp | None" = None) -> tuple[slice, slice] | None:
+        """Rows and columns of an image of `shape` (the output, or a coarser image laid over
+        it) holding the cells that move (`moving`), grown by `margin` cells; None: none do."""
+        moving = self.moving(more_than, since)
+        rows, cols = np.flatnonzero(moving.any(1)), np.flatnonzero(moving.any(0))
+        if not len(rows):
+            return None
+        (gh, gw), (h, w) = moving.shape, shape
+        return (_cells_to_pixels(rows[0] - margin, rows[-1] + 1 + margin, gh, h),
+                _cells_to_pixels(cols[0] - margin, cols[-1] + 1 + margin, gw, w))
+
+    def expand(self, box: tuple[slice, slice] | None = None) -> WarpField:
+        """The map at every output pixel, or at those of `box` (rows, columns; its face box
+        then given within it)."""
         h, w = self.base.x.shape
-        full = cv2.resize(self.displacement, (w, h), interpolation=cv2.INTER_LINEAR)
-        map_x, map_y = self.base.x + full[..., 0], self.base.y + full[..., 1]
+        if box is None:
+            rows, cols = slice(0, h), slice(0, w)
+            moved = cv2.resize(self.displacement, (w, h), interpolation=cv2.INTER_LINEAR)
+        else:
+            rows, cols = box
+            moved = self._displacement_in(rows, cols)
+        map_x, map_y = self.base.x[rows, cols] + moved[..., 0], self.base.y[rows, cols] + moved[..., 1]
         for patch in self.patches:
-            map_x[patch.rows, patch.cols] = patch.src[:, 0]
-            map_y[patch.rows, patch.cols] = patch.src[:, 1]
-        return WarpField(map_x, map_y, self.face)
+            inside = ((patch.rows >= rows.start) & (patch.rows < rows.stop)
+                      & (patch.cols >= cols.start) & (patch.cols < cols.stop))
+            at = patch.rows[inside] - rows.start, patch.cols[inside] - cols.start
+            map_x[at], map_y[at] = patch.src[inside, 0], patch.src[inside, 1]
+        face = None if self.face is None else tuple(
+            slice(max(f.start, b.start) - b.start, max(min(f.stop, b.stop) - b.start, 0))
+            for f, b in zip(self.face, (rows, cols)))
+        return WarpField(map_x, map_y, face)
+
+    def _displacement_in(self, rows: slice, cols: slice) -> np.ndarray:
+        """The displacement upsampled at the output pixels `rows` x `cols`, as the whole
+        frame's upsampling gives it there: at a whole number of pixels per cell, only the
+        cells about the box are resized (lattice.py)."""
+        (h, w), (gh, gw) = self.base.x.shape, self.displacement.shape[:2]
+        spacing = w // gw
+        if w == gw * spacing and h == gh * spacing:
+            return Lattice(0, 0, (gh, gw), spacing).upsample(self.displacement, rows, cols)
+        return cv2.resize(self.displacement, (w, h), interpolation=cv2.INTER_LINEAR)[rows, cols]
+
+
+def _cells_to_pixels(first: int, last: int, cells: int, pixels: int) -> slice:
+    """The pixels (of `pixels` across) under grid cells first..last (of `cells`), clipped."""
+    first, last = max(first, 0), min(last, cells)
+    return slice(first * pixels // cells, -(-last * pixels // cells))
 
 
 @dataclass(frozen=True)
@@ -473,7 +515,8 @@ class DenseMotion:
         between, a line of iris and white along the seam."""
         w, h = self._framing.output_size
         ring_xy = t_out[ring, :2]
-        pad = 0.25 * np.ptp(ring_xy[:, 0])
+        # Only the cells whose interpolation reaches across the opening: next to the ring.
+        pad = SHARPEN_CELLS * w / self._gw
         x0, y0 = np.maximum(np.floor(ring_xy.min(0) - pad).astype(int), 0)
         x1, y1 = np.minimum(np.ceil(ring_xy.max(0) + pad).astype(int), [w - 1, h - 1])
         if x1 <= x0 or y1 <= y0:

@@ -1,0 +1,49 @@
+"""Only what moves is sampled again (DESIGN §5). The portrait's background and body stay still
+while the head moves: the CPU renderer samples the box where this frame's map differs from the
+map at rest (grown by the cells over which upsampling blends the two) and the face's box, and
+takes everything else from the portrait drawn once at rest, at load."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..warp import CoarseWarp, WarpField
+from .cpu import CpuRenderer
+
+MOVED = 0.01  # portrait pixels: a map this close to the rest's samples the same pixels
+MARGIN = 2  # grid cells: upsampling blends each cell with its neighbours
+
+
+def _union(a: tuple[slice, slice] | None, b: tuple[slice, slice] | None
+           ) -> tuple[slice, slice] | None:
+    if a is None or b is None:
+        return a or b
+    return tuple(slice(min(x.start, y.start), max(x.stop, y.stop)) for x, y in zip(a, b))
+
+
+class StillAround:
+    """A CPU renderer that draws again only the box where the picture can change."""
+
+    def __init__(self, renderer: CpuRenderer, rest: CoarseWarp):
+        """`rest`: the map of the portrait at rest (its own landmarks)."""
+        self.name = renderer.name
+        self._renderer = renderer
+        self._rest_warp = rest
+        self._rest = renderer.render(rest)
+
+    def box(self, warp: CoarseWarp) -> tuple[slice, slice] | None:
+        """Output rows and columns drawn again for `warp`; None: it is the rest frame."""
+        moved = warp.moving_box(MOVED, MARGIN, self._rest.shape[:2], since=self._rest_warp)
+        if moved is None:
+            return None
+        # The face boxes (this map's and the rest's) get the sharper face sampling: whole.
+        return _union(_union(moved, warp.face), self._rest_warp.face)
+
+    def render(self, warp: CoarseWarp) -> np.ndarray:
+        image = self._rest.copy()
+        box = self.box(warp)
+        if box is not None:
+            image[box] = self._renderer.sample(warp.expand(box))
+        return image
+
+    def sample(self, field: WarpField) -> np.ndarray:
+        return self._renderer.sample(field)
