@@ -187,10 +187,17 @@ def rasterize(tri_xy: np.ndarray, tri_z: np.ndarray, width: int, height: int,
     if layers is not None:
         pixel += layers[tri] * (width * height)
     depth = (bary * tri_z[tri]).sum(1)
-    order = np.lexsort((depth, pixel))
-    pixel, tri, bary = pixel[order], tri[order], bary[order]
-    first = np.r_[True, pixel[1:] != pixel[:-1]]
-    return Raster(pixel[first], tri[first], bary[first])
+    # The z-buffer as a dense array over the pixels (a sort of the candidates took twice as
+    # long): each pixel's nearest depth, then one nearest candidate per pixel (on a shared
+    # edge, either triangle's: both place it alike).
+    nearest = np.full(width * height * (1 if layers is None else int(layers.max()) + 1), np.inf)
+    np.minimum.at(nearest, pixel, depth)
+    owner = np.full(len(nearest), -1, np.int64)
+    nearer = np.flatnonzero(depth <= nearest[pixel])
+    owner[pixel[nearer]] = nearer
+    covered = np.flatnonzero(owner >= 0)
+    chosen = owner[covered]
+    return Raster(covered, tri[chosen], bary[chosen])
 
 
 def _box(points: np.ndarray, shape: tuple[int, int], pad: float = 0.1) -> tuple[slice, slice]:
