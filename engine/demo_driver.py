@@ -25,10 +25,9 @@ def demo_target(landmarks: np.ndarray, t: float) -> np.ndarray:
 class DemoDriver(FrameSource):
     """`seconds` of demo frames, each rendered when first read and kept (a loop costs no
     more, and the first frame comes at once); endless (looping) unless `loop=False`, when it
-    ends like a video file. At a webcam's 30 FPS: the app's rate is the camera's, and a
-    slower stand-in camera made the app look slower than it is."""
+    ends like a video file."""
 
-    def __init__(self, portrait: Portrait | None = None, fps: float = 30.0, seconds: float = 8.0,
+    def __init__(self, portrait: Portrait | None = None, fps: float = 25.0, seconds: float = 8.0,
                  loop: bool = True):
         portrait = portrait or load_portrait()
         size = (portrait.size[0] // 2 * 2, portrait.size[1] // 2 * 2)
