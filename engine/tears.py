@@ -54,8 +54,10 @@ class TearMeter:
         self._alpha = alpha.astype(np.float32)
         self._opening = portrait.triangle_region != SKIN
 
-    def __call__(self, warp: CoarseWarp, target_out: np.ndarray) -> Tear:
-        """The map drawn for `target_out` (the target landmarks, output pixels)."""
+    def __call__(self, warp: CoarseWarp, target_out: np.ndarray, head_only: bool = False
+                 ) -> Tear:
+        """The map drawn for `target_out` (the target landmarks, output pixels). `head_only`:
+        measure only above the chin (the head and hair a turn moves), not the neck and body."""
         gh, gw = warp.displacement.shape[:2]
         w, h = self._framing.output_size
         cell = np.array([w / gw, h / gh])
@@ -84,6 +86,11 @@ class TearMeter:
         moving = warp.moving(MOVING)
         drawn = _grown(opening) | _parts(target_out[:, :2] / cell - 0.5, (gh, gw))
         measured = person & moving & same_x & same_y & ~drawn
+        if head_only:
+            _, down = topo.face_axes(target_out)
+            below = ((xs[None, :, None] - target_out[topo.CHIN, 0]) * down[0]
+                     + (ys[:, None, None] - target_out[topo.CHIN, 1]) * down[1])[..., 0] > 0
+            measured &= ~below
         values = area[measured]
         seam = _seam(source, in_face, person) * self._framing.scale / cell.mean()
         if not len(values):

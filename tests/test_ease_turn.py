@@ -1,8 +1,11 @@
 """A turn the portrait cannot show eases off instead of tearing (engine/ease_turn.py)."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
+from engine import face_topology as topo
 from engine import metrics
 from engine.ease_turn import EASE_FROM_DEG, RECOVERY_PER_S, TORN_SHARE, TurnEaser
 from engine.expression import turn_head
@@ -41,3 +44,25 @@ def test_a_turn_too_far_eases_back_within_the_limits_and_returns_gradually(astro
     # Back to frontal: the share comes back at RECOVERY_PER_S, not at once.
     _, _, after = easer(face, animator.warp(face), 0.04)
     assert after == min(1.0, shown + RECOVERY_PER_S * 0.04)
+
+
+def test_only_the_head_above_the_chin_is_judged(astronaut_portrait):
+    """A map torn only below the chin (the neck and body, which the turn does not move): the
+    easer's measure (head_only) sees nothing there; the eval's whole measure does."""
+    _, meter, animator, framing = _easer(astronaut_portrait)
+    face = turn_head(astronaut_portrait.landmarks, 5.0, 0.0, 0.0)  # a head that moves a little
+    warp = animator.warp(face)
+    target_out = framing.to_output(face)
+    gh = warp.displacement.shape[0]
+    rows = (np.arange(gh) + 0.5) * framing.output_size[1] / gh - 0.5
+    chin = target_out[topo.CHIN, 1]
+    band = np.flatnonzero((rows > chin + 8) & (rows < chin + 40))
+    torn = warp.displacement.copy()
+    # The band samples one row of the portrait: squeezed to nothing (area 0).
+    base_y = rows / framing.scale + framing.offset[1]
+    torn[band, :, 1] += (base_y[band[0]] - base_y[band])[:, None]
+    torn_warp = dataclasses.replace(warp, displacement=torn)
+    whole = meter(torn_warp, target_out)
+    head = meter(torn_warp, target_out, head_only=True)
+    assert whole.outside > 100
+    assert head.outside == 0 and head.measured > 0
