@@ -75,9 +75,9 @@ class NeutralSettings:
 
 
 # The upper-face regions corrected as one: each eye's lid margins, each brow.
-UPPER_REGIONS = (np.concatenate([topo.RIGHT_EYE_UPPER[1:-1], topo.RIGHT_EYE_LOWER[1:-1]]),
-                 np.concatenate([topo.LEFT_EYE_UPPER[1:-1], topo.LEFT_EYE_LOWER[1:-1]]),
-                 topo.RIGHT_BROW, topo.LEFT_BROW)
+LID_REGIONS = (np.concatenate([topo.RIGHT_EYE_UPPER[1:-1], topo.RIGHT_EYE_LOWER[1:-1]]),
+               np.concatenate([topo.LEFT_EYE_UPPER[1:-1], topo.LEFT_EYE_LOWER[1:-1]]))
+BROW_REGIONS = (topo.RIGHT_BROW, topo.LEFT_BROW)
 
 
 class NeutralEstimator:
@@ -164,8 +164,8 @@ class NeutralEstimator:
         self.shape[self._lower] = shape[self._lower]
         if s.settle_frames < self._kept <= s.judge_frames:
             median = np.median(shapes, 0).astype(np.float64)
-            outliers = (s.lid_outlier, s.lid_outlier, s.brow_outlier, s.brow_outlier)
-            for region, outlier in zip(UPPER_REGIONS, outliers):
+            for region, outlier in ([(r, s.lid_outlier) for r in LID_REGIONS]
+                                    + [(r, s.brow_outlier) for r in BROW_REGIONS]):
                 off = median[region] - self._anchor[region]
                 far = np.linalg.norm(off[:, :2], axis=1).mean() / self._iod
                 self._upper_goal[region] = (self._anchor[region]

@@ -88,9 +88,8 @@ class TearMeter:
         measured = person & moving & same_x & same_y & ~drawn
         if head_only:
             _, down = topo.face_axes(target_out)
-            below = ((xs[None, :, None] - target_out[topo.CHIN, 0]) * down[0]
-                     + (ys[:, None, None] - target_out[topo.CHIN, 1]) * down[1])[..., 0] > 0
-            measured &= ~below
+            chin_x, chin_y = target_out[topo.CHIN, :2]
+            measured &= (xs[None, :] - chin_x) * down[0] + (ys[:, None] - chin_y) * down[1] <= 0
         values = area[measured]
         seam = _seam(source, in_face, person) * self._framing.scale / cell.mean()
         if not len(values):

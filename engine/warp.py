@@ -110,7 +110,8 @@ class CoarseWarp:
         else:
             rows, cols = box
             moved = self._displacement_in(rows, cols)
-        map_x, map_y = self.base.x[rows, cols] + moved[..., 0], self.base.y[rows, cols] + moved[..., 1]
+        map_x = self.base.x[rows, cols] + moved[..., 0]
+        map_y = self.base.y[rows, cols] + moved[..., 1]
         for patch in self.patches:
             inside = ((patch.rows >= rows.start) & (patch.rows < rows.stop)
                       & (patch.cols >= cols.start) & (patch.cols < cols.stop))
@@ -188,14 +189,14 @@ def rasterize(tri_xy: np.ndarray, tri_z: np.ndarray, width: int, height: int,
         pixel += layers[tri] * (width * height)
     depth = (bary * tri_z[tri]).sum(1)
     # The z-buffer as a dense array over the pixels (a sort of the candidates took twice as
-    # long): each pixel's nearest depth, then one nearest candidate per pixel (on a shared
-    # edge, either triangle's: both place it alike).
+    # long): each pixel's nearest depth, then its first candidate at that depth (on a shared
+    # edge both triangles are; either places it alike).
     nearest = np.full(width * height * (1 if layers is None else int(layers.max()) + 1), np.inf)
     np.minimum.at(nearest, pixel, depth)
-    owner = np.full(len(nearest), -1, np.int64)
     nearer = np.flatnonzero(depth <= nearest[pixel])
-    owner[pixel[nearer]] = nearer
-    covered = np.flatnonzero(owner >= 0)
+    owner = np.full(len(nearest), len(pixel), np.int64)
+    np.minimum.at(owner, pixel[nearer], nearer)
+    covered = np.flatnonzero(owner < len(pixel))
     chosen = owner[covered]
     return Raster(covered, tri[chosen], bary[chosen])
 

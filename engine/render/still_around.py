@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..warp import CoarseWarp, WarpField
+from ..warp import CoarseWarp
 from .cpu import CpuRenderer
 
 MOVED = 0.01  # portrait pixels: a map this close to the rest's samples the same pixels
@@ -44,6 +44,3 @@ class StillAround:
         if box is not None:
             image[box] = self._renderer.sample(warp.expand(box))
         return image
-
-    def sample(self, field: WarpField) -> np.ndarray:
-        return self._renderer.sample(field)
