@@ -84,8 +84,11 @@ def cross_identity(clip: str | Path, portrait: Portrait, max_frames: int | None 
     tears = []
     output = find_landmarks(animate(portrait, frames, fps, settings, tears=tears))
     first = next((lm for lm in driver if lm is not None), None)
+    # The floor places the portrait's face by one detection of its own, not the product's fit.
+    own = next((lm for lm in find_landmarks([portrait.image]) if lm is not None),
+               portrait.landmarks)
     meshed = ([] if first is None else
-              find_landmarks(MeshReference(portrait.image, portrait.landmarks, first)
+              find_landmarks(MeshReference(portrait.image, own, first)
                              .animate(driver)))
     found = [i for i, (d, o, m) in enumerate(zip(driver, output, meshed))
              if d is not None and o is not None and m is not None]

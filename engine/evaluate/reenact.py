@@ -134,8 +134,10 @@ def reenact(name: str, truths: list[np.ndarray], fps: float, settings: Settings 
     rendered = animate(portrait, truths, fps, settings or SETTINGS, tears=tears)
     result.tears = Tears.of(tears[1:])  # frame 0 is the portrait itself
     truth_lms = find_landmarks(truths)
+    # The floor warps frame 0 by the truth's own landmarks, not the product's fit of its photo:
+    # its target is then the truth's landmarks exactly.
     first = next((lm for lm in truth_lms if lm is not None), portrait.landmarks)
-    meshed = MeshReference(portrait.image, portrait.landmarks, first).animate(truth_lms)
+    meshed = MeshReference(portrait.image, first, first).animate(truth_lms)
     for extend, frames in ((outputs, rendered), (mesh_outputs, meshed)):
         if extend is not None:
             extend.extend(frames)
