@@ -35,13 +35,16 @@ MAX_ALPHA = 0.92  # let a trace of the lip seam through, as in real mouths
 CLOSING_FADE = (0.3, 0.8)
 SEAM_SHADE = 0.6  # the meeting line of closed lips, darker than the lips
 UPPER_TEETH = 0.2  # visible upper-teeth height / mouth width
-TEETH_OF_GAP = 0.4  # ...and at most this share of the opening between the lips
-LOWER_TEETH = 0.1  # the same for the lower teeth, once the mouth is wide open
-LOWER_TEETH_FROM = (0.25, 0.45)  # opening / mouth width: lower teeth start, are full
+# ...and at most this share of the opening between the lips. In speech the upper teeth fill
+# most of a small opening (the motion clips' truths: about 0.5 to 0.7 of it); at 0.4 the rest
+# was a dark band that looked like a hole, and the tracker read the lips further apart.
+TEETH_OF_GAP = 0.6
+LOWER_TEETH = 0.1  # the same for the lower teeth, once the mouth is open
+LOWER_TEETH_FROM = (0.1, 0.3)  # opening / mouth width: lower teeth start, are full
 SHADED_TEETH = 0.7  # drawn teeth: this far from the skin's highlights toward its median
 # The drawn inside. Its walls: this share of the lips' colour in a slit, and in a wide-open
 # mouth (a slit much brighter than its first reads as closed lips to the tracker).
-INNER_WALL = (0.15, 0.45)
+INNER_WALL = (0.3, 0.5)
 LIT_FROM = (0.15, 0.5)  # opening / mouth width over which the walls go from one to the other
 # The throat: centred this far down the opening, fading out over this range of distance from
 # it (in half-mouths), darkening to the cavity colour by THROAT_DEPTH once the opening is in
@@ -178,8 +181,8 @@ class MouthInterior:
         profile = np.sqrt(np.clip(1 - (f.u / 0.85) ** 2, 0, 1))  # the dental arch, seen from front
         edge = max(f.width * 0.01, 0.5)
         below_upper = f.v - f.upper
-        # Sized to the mouth: at most TEETH_OF_GAP of the opening, so a small opening is a
-        # dark slit with the teeth's edge in it, never a grey band from lip to lip.
+        # Sized to the mouth: at most TEETH_OF_GAP of the opening, so a small opening keeps a
+        # shadowed line under the teeth, never a grey band from lip to lip.
         upper_height = np.minimum(UPPER_TEETH * f.width * profile, TEETH_OF_GAP * gap)
         upper = np.clip((upper_height - below_upper) / edge, 0, 1)
         above_lower = f.lower - f.v

@@ -7,6 +7,7 @@ from engine import metrics
 from engine import face_topology as topo
 from engine.expression import close_eyes, open_mouth
 from engine.animator import PortraitAnimator
+from engine import mouth as mouth_module
 from engine.mouth import MouthInterior
 from engine.portrait import load_portrait
 from engine.tracking import FaceTracker
@@ -134,6 +135,24 @@ def test_closed_mouth_portrait_gets_drawn_teeth_in_its_own_light():
     teeth, cavity, lip = _mouth_samples(render(target), target_out)
     assert teeth > 1.3 * lip  # teeth are brighter than lips...
     assert cavity < 0.5 * teeth  # ...and the mouth behind them is dark
+
+
+@needs_fixtures
+def test_a_speaking_mouth_shows_mostly_teeth_not_a_dark_hole():
+    """At a speech opening (a fifth of the mouth's width) the upper teeth fill most of the gap
+    between the lips, as in the motion clips' truths; a dark band taking half of it read as a
+    hole, and the tracker read the lips further apart than the driver's."""
+    portrait = load_portrait(PORTRAITS / "biden.jpg")
+    render, framing = _renderer(portrait)
+    target = open_mouth(portrait.landmarks, 0.27)
+    target_out = framing.to_output(target)
+    assert 0.15 < topo.mouth_opening_ratio(target_out) < 0.25
+    out = render(target).astype(float).mean(2)
+    up, lo = target_out[topo.MOUTH_INNER_MID[0], :2], target_out[topo.MOUTH_INNER_MID[1], :2]
+    column = [out[tuple(np.round(up + t * (lo - up))[::-1].astype(int))] for t in np.linspace(0.05, 0.95, 19)]
+    teeth = MouthInterior(portrait.image, portrait.landmarks)._drawn_teeth @ mouth_module.LUMA
+    lit = np.mean(np.array(column) > 0.7 * teeth)
+    assert lit >= 0.5
 
 
 @pytest.mark.parametrize("size", [(512, 512), (1280, 720), (301, 199)])
