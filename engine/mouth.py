@@ -146,14 +146,21 @@ class MouthInterior:
             mask = frame.inside(feather=max(frame.width * 0.03, 0.8))
             interior = self._drawn(frame)
             if self._real is not None:
-                for layer in self._real_layers(target_out, xs, ys):
-                    interior = interior * (1 - layer[..., 3:]) + layer[..., :3] * layer[..., 3:]
-        region = image[y0:y1, x0:x1].astype(np.float32)
-        a = (alpha * mask)[..., None]
-        image[y0:y1, x0:x1] = np.clip(region * (1 - a) + interior * a, 0, 255).astype(np.uint8)
+                for layer in self._real_layers(target_out, (x0, y0), mask.shape):
+                    cover = cv2.merge([layer[..., 3]] * 3)
+                    interior = interior + cover * (layer[..., :3] - interior)
+        # cv2 and three-channel masks: NumPy broadcasts slowly along an axis of three.
+        region = image[y0:y1, x0:x1]
+        a = cv2.merge([(alpha * mask).astype(np.float32)] * 3)
+        blended = cv2.add(region, cv2.multiply(a, np.float32(interior) - region, dtype=cv2.CV_32F),
+                          dtype=cv2.CV_32F)
+        image[y0:y1, x0:x1] = np.clip(blended, 0, 255).astype(np.uint8)
 
     def _drawn(self, f: MouthFrame) -> np.ndarray:
-        """Cavity, tongue and (where the portrait shows none of its own) teeth, in pixels of f."""
+        """Cavity, tongue and (where the portrait shows none of its own) teeth, in pixels of f.
+        Every layer is a flat colour times a shade, so the picture is the lips', the cavity's
+        and the teeth's colours each times one weight map (worked out as single-channel
+        planes: NumPy broadcasts slowly along an axis of three)."""
         gap = np.maximum(f.lower - f.upper, 1e-3)
         depth = np.clip((f.v - f.upper) / gap, 0, 1)  # 0 at the upper lip, 1 at the lower
         centre = np.sqrt(np.clip(1 - f.u ** 2, 0, 1))  # 1 mid-mouth, 0 at the corners
@@ -162,22 +169,28 @@ class MouthInterior:
         # a slit is in shadow, a wide mouth lets the light in; the throat behind the middle
         # stays dark. A soft fall-off, never a flat hole.
         wall = INNER_WALL[0] + (INNER_WALL[1] - INNER_WALL[0]) * smoothstep(opening, *LIT_FROM)
-        out = self._lip * wall[..., None]
         reach = np.sqrt(f.u ** 2 + ((depth - THROAT_AT) / 0.5) ** 2)
         throat = ((1 - smoothstep(reach, *THROAT_FALLOFF))
-                  * smoothstep(opening, *THROAT_FROM) * THROAT_DEPTH)[..., None]
-        out = out * (1 - throat) + self._cavity * throat
+                  * smoothstep(opening, *THROAT_FROM) * THROAT_DEPTH)
         # The tongue fills the bottom of the mouth, lit from the front.
         tongue_shape = 1 - ((f.u / 0.65) ** 2 + ((depth - 1.0) / 0.5) ** 2)
         tongue = TONGUE_ALPHA * np.clip(tongue_shape * 3, 0, 1) * smoothstep(opening, 0.08, 0.3)
-        tongue_colour = self._lip * TONGUE_SHADE * (0.8 + 0.2 * centre[..., None])
-        out = out * (1 - tongue[..., None]) + tongue_colour * tongue[..., None]
+        lip = (wall * (1 - throat) * (1 - tongue)
+               + TONGUE_SHADE * (0.8 + 0.2 * centre) * tongue)
+        cavity = throat * (1 - tongue)
+        teeth = None
         if self._real is None:
-            out = self._draw_teeth(out, f, gap, centre)
-        return out
+            covered, teeth = self._draw_teeth(f, gap, centre)
+            lip *= covered
+            cavity *= covered
+        planes = [lip * self._lip[c] + cavity * self._cavity[c]
+                  + (0.0 if teeth is None else teeth * self._drawn_teeth[c]) for c in range(3)]
+        return cv2.merge([plane.astype(np.float32) for plane in planes])
 
-    def _draw_teeth(self, out: np.ndarray, f: MouthFrame, gap: np.ndarray,
-                    centre: np.ndarray) -> np.ndarray:
+    def _draw_teeth(self, f: MouthFrame, gap: np.ndarray,
+                    centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The drawn teeth: how much of what is behind them still shows, and their colour's
+        weight (the teeth's colour times it)."""
         profile = np.sqrt(np.clip(1 - (f.u / 0.85) ** 2, 0, 1))  # the dental arch, seen from front
         edge = max(f.width * 0.01, 0.5)
         below_upper = f.v - f.upper
@@ -190,13 +203,12 @@ class MouthInterior:
         lower = np.clip((lower_height - above_lower) / edge, 0, 1)
         # Gaps between teeth: faint dark lines about every 0.3 of the half-width.
         seams = 1 - 0.15 * np.exp(-((((f.u / 0.3) + 0.5) % 1 - 0.5) * f.width * 0.15 / edge) ** 2)
-        # Teeth darken toward the corners and just under the upper lip (its shadow).
+        # Teeth darken toward the corners and just under the upper lip (its shadow); the lower
+        # row is in the upper jaw's shadow. The upper row is drawn over the lower.
         shade = (0.45 + 0.55 * centre) * seams
         lip_shadow = 1 - 0.35 * np.exp(-below_upper / (f.width * 0.025))
-        upper_colour = self._drawn_teeth * (shade * lip_shadow)[..., None]
-        lower_colour = self._drawn_teeth * (0.75 * shade)[..., None]  # under the upper jaw's shadow
-        out = out * (1 - lower[..., None]) + lower_colour * lower[..., None]
-        return out * (1 - upper[..., None]) + upper_colour * upper[..., None]
+        covered = (1 - lower) * (1 - upper)
+        return covered, (0.75 * shade * lower * (1 - upper) + shade * lip_shadow * upper)
 
     def _real_interior(self, image: np.ndarray) -> "_RealInterior | None":
         box = _mouth_box(self._landmarks, image.shape)
@@ -228,16 +240,20 @@ class MouthInterior:
         t = (rgb - self._lip) @ axis / max(float(axis @ axis), 1.0)
         return cv2.GaussianBlur(smoothstep(t, 0.45, 0.8), (0, 0), 0.7)
 
-    def _real_layers(self, target_out: np.ndarray, xs: np.ndarray, ys: np.ndarray):
+    def _real_layers(self, target_out: np.ndarray, origin: tuple[int, int],
+                     shape: tuple[int, int]):
         """The portrait's lower then upper interior, each carried by its own lip: (h, w, 4)
-        images, RGB and coverage."""
+        images of `shape` whose top-left is output pixel `origin` (x, y), RGB and coverage.
+        Each lip's map is a similarity: one affine warp, not a per-pixel map."""
         real = self._real
-        pixels = np.stack([xs.ravel(), ys.ravel()], 1)
+        corner = np.array(origin, np.float64)
         for lip, patch in ((topo.INNER_LIP_LOWER, real.lower), (topo.INNER_LIP_UPPER, real.upper)):
             to_portrait = umeyama(target_out[lip, :2], self._landmarks[lip, :2])
-            src = (to_portrait.apply(pixels) - real.origin).astype(np.float32)
-            yield cv2.remap(patch, src[:, 0].reshape(xs.shape), src[:, 1].reshape(xs.shape),
-                            cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            linear = to_portrait.scale * to_portrait.rotation
+            shift = linear @ corner + to_portrait.translation - real.origin
+            yield cv2.warpAffine(patch, np.c_[linear, shift], (shape[1], shape[0]),
+                                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                 borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
 @dataclass(frozen=True)
