@@ -1,8 +1,9 @@
 """Screenshots of the real app window for looking at: first start, running with a portrait,
 the controls moved, the help dialog, voice mode with no camera (the microphone is an ALSA
-device speaking a made utterance: tests/speech.py), and guided capture of a portrait set (the
-camera is a video of the astronaut following the prompts: tests/capture_video.py) with the set
-then in use. Run it on a display (a virtual one is fine):
+device speaking a made utterance: tests/speech.py), Smile 0.8 and Mouth open 1.0 on the
+bundled portrait and (with the fixtures) on smiling_teeth_man.png, and guided capture of a
+portrait set (the camera is a video of the astronaut following the prompts:
+tests/capture_video.py) with the set then in use. Run it on a display (a virtual one is fine):
 
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python -m build_tools.app_screenshots [OUT_DIR] [CAMERA]
 
@@ -30,7 +31,10 @@ from engine.guided_capture import STEPS
 from engine.sources import NO_CAMERA
 from engine.user_data import DATA_ENV
 from tests.capture_video import prompted_video
+from tests.conftest import PORTRAITS
 from tests.speech import SpeakingMicrophone, utterance
+
+TEETH_PORTRAIT = PORTRAITS / "smiling_teeth_man.png"
 
 
 def _wait(app: QApplication, seconds: float, until=lambda: False) -> None:
@@ -45,6 +49,17 @@ def _shoot(app: QApplication, out: Path, name: str) -> None:
     path = out / f"{name}.png"
     app.primaryScreen().grabWindow(0).save(str(path))  # the whole screen: what a user sees
     print(path)
+
+
+def _expressions(app: QApplication, window: MainWindow, out: Path, name: str) -> None:
+    """Smile 0.8, then Mouth open 1.0, each alone on the portrait now shown."""
+    for control in ("smile", "mouth_open"):
+        window.controls.reset_all()
+        window.landmarks.setChecked(False)
+        window.controls.set_value(control, 0.8 if control == "smile" else 1.0)
+        _wait(app, 2.0)
+        _shoot(app, out, f"{name}_{control}")
+    window.controls.reset_all()
 
 
 def main() -> int:
@@ -68,6 +83,17 @@ def main() -> int:
             window.controls.set_value(name, value)
         _wait(app, 2.0)
         _shoot(app, out, "3_controls")
+        _expressions(app, window, out, "3b_default")
+        if TEETH_PORTRAIT.is_file():  # a photo open at rest, its own teeth showing
+            window.choose_portrait(str(TEETH_PORTRAIT))
+            _wait(app, 60, lambda: window.portrait is not None
+                  and window.portrait.name == TEETH_PORTRAIT.name
+                  and window.pipeline is not None
+                  and window.pipeline.portrait is window.portrait.main)
+            _expressions(app, window, out, "3c_smiling_teeth_man")
+            window.choose_portrait("")
+            _wait(app, 60, lambda: window.portrait is not None
+                  and window.portrait.name != TEETH_PORTRAIT.name)
         dialog = HelpDialog(window)
         QTimer.singleShot(800, lambda: (_shoot(app, out, "4_help"), dialog.accept()))
         dialog.exec()

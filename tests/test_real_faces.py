@@ -289,8 +289,9 @@ def test_the_mouth_and_eyes_change_no_more_than_the_drivers_do(clip):
     output's frame-to-frame change about the mouth and each eye (the 95th percentile over the
     frames) stays near the driver's own. A mouth interior or lid that pops in and out, or
     flickers between two looks, changes far more than the face it follows. Issue 24 asks
-    for within the driver's own; measured up to 1.19 times it (lp_d10's mouth: the drawn
-    inside is darker than a real one, so each opening changes it more), so this guards 1.25."""
+    for within the driver's own; measured 0.56 to 1.03 times it on these clips (1.19 on
+    lp_d10's mouth while the drawn inside was a dark band), and a 95th percentile of 90
+    frames moves by a few per cent between runs of the same look, so this guards 1.1."""
     truths, fps = read_truths(clip, 90)
     portrait = portrait_from_image(truths[0], f"frame 0 of {clip.name}")
     outputs = animate(portrait, truths, fps, SETTINGS)
@@ -298,4 +299,4 @@ def test_the_mouth_and_eyes_change_no_more_than_the_drivers_do(clip):
     for name, ring in FLICKER_REGIONS.items():
         output = np.percentile(region_changes(outputs, marks, ring), 95)
         driver = np.percentile(region_changes(truths, marks, ring), 95)
-        assert output <= 1.25 * driver, f"{clip.name} {name}: {output:.2f} vs the driver's {driver:.2f}"
+        assert output <= 1.1 * driver, f"{clip.name} {name}: {output:.2f} vs the driver's {driver:.2f}"
