@@ -31,10 +31,12 @@ from engine.guided_capture import STEPS
 from engine.sources import NO_CAMERA
 from engine.user_data import DATA_ENV
 from tests.capture_video import prompted_video
-from tests.conftest import PORTRAITS
 from tests.speech import SpeakingMicrophone, utterance
 
-TEETH_PORTRAIT = PORTRAITS / "smiling_teeth_man.png"
+# A photo open at rest, its own teeth showing, from the shared fixtures where they are
+# (not via tests.conftest: it sets Qt's offscreen platform, and the shots need the display).
+TEETH_PORTRAIT = (Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "portraits"
+                  / "smiling_teeth_man.png")
 
 
 def _wait(app: QApplication, seconds: float, until=lambda: False) -> None:
@@ -84,7 +86,7 @@ def main() -> int:
         _wait(app, 2.0)
         _shoot(app, out, "3_controls")
         _expressions(app, window, out, "3b_default")
-        if TEETH_PORTRAIT.is_file():  # a photo open at rest, its own teeth showing
+        if TEETH_PORTRAIT.is_file():
             window.choose_portrait(str(TEETH_PORTRAIT))
             _wait(app, 60, lambda: window.portrait is not None
                   and window.portrait.name == TEETH_PORTRAIT.name
