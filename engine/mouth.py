@@ -225,10 +225,18 @@ class MouthInterior:
             return None  # an open mouth that shows no teeth (or landmarks that miss them)
         # A smile shows upper teeth, which ride with the upper lip; a wide-open mouth shows both
         # rows, split half-way between the lips.
+        edge = max(f.width * 0.02, 0.7)
         if self.rest_opening >= BOTH_ROWS_FROM:
-            upper = np.clip(((f.upper + f.lower) / 2 - f.v) / max(f.width * 0.02, 0.7) + 0.5, 0, 1)
+            upper = np.clip(((f.upper + f.lower) / 2 - f.v) / edge + 0.5, 0, 1)
         else:
             upper = np.ones_like(teeth)
+            # Nothing below the lower lip's inner edge rides with the upper lip: bright there
+            # is the lower lip's sheen, not teeth.
+            teeth *= np.clip((f.lower - f.v) / edge + 0.5, 0, 1)
+        # What is carried is the whole inside between the lips (teeth, the gaps and shadow
+        # between them) and the teeth past its edge: colour alone missed teeth in shade,
+        # which then came out as fragments floating in the drawn cavity.
+        teeth = np.maximum(teeth, f.inside(feather=max(f.width * 0.015, 0.8)))
         return _RealInterior(np.array([x0, y0], np.float32),
                              np.dstack([rgb, teeth * upper]), np.dstack([rgb, teeth * (1 - upper)]))
 

@@ -90,9 +90,10 @@ def test_a_driver_who_starts_mid_word(clip, portrait_name):
     closed = driver <= 0.02
     shut = later & closed & np.roll(closed, 1) & np.roll(closed, 2)
     assert shut.sum() >= 10
-    # Lips shut over teeth (the astronaut's) are read as parted by up to 0.028 by the
-    # tracker: the light line where they meet; a lip gap that shows reads 0.05 and more.
-    assert output[shut].max() <= 0.03
+    # Lips shut over teeth (the astronaut's) are read as parted by up to 0.04 by the
+    # tracker (0.028 before her landmarks were the settled fit; the worst frame looked at:
+    # shut, the light line where they meet); a lip gap that shows reads 0.05 and more.
+    assert output[shut].max() <= 0.045
     # ...and not by staying shut: it follows the driver (a mouth inverted by a reference taken
     # mid-word, or a still one, scores near 0 or below).
     assert metrics.pearson(driver[later], output[later]) >= 0.75

@@ -292,3 +292,24 @@ def test_the_backdrop_worked_out_coarser_at_hd_sizes_draws_the_same_frame(astron
     a, b = coarse(moved), full(moved)
     assert not np.array_equal(a, b)  # the two really differ in how they work it out
     assert metrics.psnr(a, b) >= 45.0
+
+
+@needs_fixtures
+def test_a_smiles_whole_row_of_teeth_rides_with_the_upper_lip():
+    """smiling_teeth_man smiles with a row of upper teeth, some in shade: opened, the whole row
+    stays under his upper lip, not only the brightest teeth floating in a drawn cavity."""
+    portrait = load_portrait(PORTRAITS / "smiling_teeth_man.png")
+    render, framing = _renderer(portrait)
+
+    def teeth_pixels(image, landmarks):
+        """Light, nearly grey pixels about the lips, in the mouth's image-left half and its
+        right (his teeth are in shade on the left)."""
+        box = metrics.points_box(landmarks[topo.OUTER_LIP_RING], image.shape, margin=0.2)
+        rgb = image[box].astype(float)
+        teeth = (rgb.mean(2) > 120) & ((rgb.max(2) - rgb.min(2)) < 0.25 * rgb.max(2))
+        middle = int(round(landmarks[topo.MOUTH_INNER_MID[0], 0])) - box[1].start
+        return np.array([teeth[:, :middle].sum(), teeth[:, middle:].sum()])
+
+    target = open_mouth(portrait.landmarks, 0.1)
+    shown = teeth_pixels(render(target), framing.to_output(target))
+    assert (shown >= 0.8 * teeth_pixels(portrait.image, portrait.landmarks)).all()
