@@ -46,9 +46,11 @@ def _marked(portrait, edits: Edits, ring: np.ndarray, colour: np.ndarray, name: 
     content no warp of the main photo could show, so the output shows it only if it comes
     from this photo."""
     image = _posed(portrait, edits)
-    landmarks = portrait_from_image(image, name).landmarks
-    cv2.fillPoly(image, [np.round(landmarks[ring, :2]).astype(np.int32)], colour.tolist())
-    return portrait_from_image(image, name)
+    photo = portrait_from_image(image, name)
+    cv2.fillPoly(image, [np.round(photo.landmarks[ring, :2]).astype(np.int32)], colour.tolist())
+    # Placed by the photo's own landmarks: tracked on the paint, a lid painted over settles
+    # elsewhere (the tracker takes the blue blob for part of the eye).
+    return replace(photo, image=image)
 
 
 LID = np.concatenate([topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_ABOVE[1][::-1]])  # painted
@@ -240,13 +242,14 @@ def test_regions_never_pop(clip):
 @needs_fixtures
 def test_a_hard_switch_would_pop(monkeypatch):
     """The test above can fail: with no cross-fade and each region all one photo, it finds
-    pops."""
+    pops. (Not on every clip: since the photos' landmarks are the tracker's settled fit,
+    grid_lrwp9a's 44 hard switches change its regions no more than the clip does.)"""
     import engine.set_render as set_render
 
     monkeypatch.setattr(set_render, "FADE_SECONDS", 1e-6)
     monkeypatch.setattr(set_render, "EYE_FADE_SECONDS", 1e-6)
     monkeypatch.setattr(set_render, "SHARPNESS", 1e-3)
-    pops, changes = _pops("grid_lrwp9a.mpg")
+    pops, changes = _pops("grid_sbwe5n.mpg")
     assert changes >= 1 and pops
 
 
