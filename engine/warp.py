@@ -14,7 +14,6 @@ from dataclasses import dataclass, fields
 
 import cv2
 import numpy as np
-import scipy.sparse as sparse
 
 from . import face_topology as topo
 from .framing import Framing
@@ -447,11 +446,10 @@ class DenseMotion:
                 # points between cells: their own places
                 bary = _barycentric(np.stack([gx[face_cols], gy[face_rows]], 1),
                                     np.take(self.to_grid(t_out), vertices, 0))
-            weights = sparse.csr_matrix((bary.ravel(), vertices.ravel(),
-                                         np.arange(0, 3 * len(face) + 1, 3)),
-                                        shape=(len(face), len(self._src)))
             sources = _lid_sources(target, photos.landmarks, photos.lids)  # (photos, points, 2)
-            on_face = weights @ sources.transpose(1, 0, 2).reshape(len(self._src), -1)
+            # Each point's three corners in every photo at once: (points, corners, photos * 2).
+            corners = np.take(sources.transpose(1, 0, 2).reshape(len(self._src), -1), vertices, 0)
+            on_face = np.einsum("nk,nkc->nc", bary, corners)
             self._place_eyeballs(on_face, triangles, t_out, photos.landmarks,
                                  lambda k: np.stack([xs[face_cols[k]], ys[face_rows[k]]], 1))
             # Each x, y pair as one complex number: a scatter of pairs is several times slower.
