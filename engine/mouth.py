@@ -152,7 +152,7 @@ class MouthInterior:
         # cv2 and three-channel masks: NumPy broadcasts slowly along an axis of three.
         region = image[y0:y1, x0:x1]
         a = cv2.merge([(alpha * mask).astype(np.float32)] * 3)
-        blended = cv2.add(region, cv2.multiply(a, np.float32(interior) - region, dtype=cv2.CV_32F),
+        blended = cv2.add(region, cv2.multiply(a, interior - region, dtype=cv2.CV_32F),
                           dtype=cv2.CV_32F)
         image[y0:y1, x0:x1] = np.clip(blended, 0, 255).astype(np.uint8)
 
@@ -178,13 +178,13 @@ class MouthInterior:
         lip = (wall * (1 - throat) * (1 - tongue)
                + TONGUE_SHADE * (0.8 + 0.2 * centre) * tongue)
         cavity = throat * (1 - tongue)
-        teeth = None
+        teeth = 0.0  # the portrait's own are carried instead (_real_layers)
         if self._real is None:
             covered, teeth = self._draw_teeth(f, gap, centre)
             lip *= covered
             cavity *= covered
-        planes = [lip * self._lip[c] + cavity * self._cavity[c]
-                  + (0.0 if teeth is None else teeth * self._drawn_teeth[c]) for c in range(3)]
+        planes = [lip * self._lip[c] + cavity * self._cavity[c] + teeth * self._drawn_teeth[c]
+                  for c in range(3)]
         return cv2.merge([plane.astype(np.float32) for plane in planes])
 
     def _draw_teeth(self, f: MouthFrame, gap: np.ndarray,

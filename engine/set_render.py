@@ -32,7 +32,7 @@ from .mouth import MouthInterior, skin_pixels
 from .portrait_set import FaceState, PortraitSet
 from .render.texture import Texture, prepare_texture
 from .lattice import Lattice
-from .warp import CoarseWarp, DenseMotion
+from .warp import CoarseWarp, DenseMotion, union_box
 
 FADE_SECONDS = 0.08  # a region's weights move at most from one photo to another in this long
 # ...but an eye's over longer: a shut lid and an open eye differ more than any other pair of
@@ -231,7 +231,7 @@ class SetCompositor:
                     shown.append(_Shown(region, kept, outline, box))
         if not shown:
             return
-        rows, cols = _union([region.box for region in shown])
+        rows, cols = union_box(*(region.box for region in shown))
         lattice = Lattice.over(rows, cols, self._spacing, self._anchor)
         photos = sorted({i for region in shown for i in np.flatnonzero(region.kept[1:]) + 1})
         maps = self._dense.maps_at(warp, target, self._others.take([i - 1 for i in photos]),
@@ -327,11 +327,6 @@ class SetCompositor:
 
 def _as_float(texture: Texture) -> Texture:
     return replace(texture, image=texture.image.astype(np.float32))
-
-
-def _union(boxes: list[tuple[slice, slice]]) -> tuple[slice, slice]:
-    return (slice(min(b[0].start for b in boxes), max(b[0].stop for b in boxes)),
-            slice(min(b[1].start for b in boxes), max(b[1].stop for b in boxes)))
 
 
 def _strongest(weights: np.ndarray) -> np.ndarray:

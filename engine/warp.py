@@ -132,6 +132,15 @@ class CoarseWarp:
         return cv2.resize(self.displacement, (w, h), interpolation=cv2.INTER_LINEAR)[rows, cols]
 
 
+def union_box(*boxes: tuple[slice, slice] | None) -> tuple[slice, slice] | None:
+    """The rows and columns holding every box given (None: no box; None if none is)."""
+    boxes = [box for box in boxes if box is not None]
+    if not boxes:
+        return None
+    return tuple(slice(min(box[k].start for box in boxes), max(box[k].stop for box in boxes))
+                 for k in range(2))
+
+
 def _cells_to_pixels(first: int, last: int, cells: int, pixels: int) -> slice:
     """The pixels (of `pixels` across) under grid cells first..last (of `cells`), clipped."""
     first, last = max(first, 0), min(last, cells)

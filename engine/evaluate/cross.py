@@ -74,21 +74,28 @@ def shape_ratio(output: np.ndarray, portrait: np.ndarray, driver: np.ndarray) ->
             / metrics.procrustes_distance(output, driver))
 
 
+def floor_landmarks(portrait: Portrait) -> np.ndarray:
+    """Where the mesh floor places the portrait's face: one detection of its own, not the
+    product's fit (the floor must not move when the product's tracking does)."""
+    return next((lm for lm in find_landmarks([portrait.image]) if lm is not None),
+                portrait.landmarks)
+
+
 def cross_identity(clip: str | Path, portrait: Portrait, max_frames: int | None = None,
-                   settings: Settings | None = None) -> CrossIdentity:
+                   settings: Settings | None = None,
+                   floor: np.ndarray | None = None) -> CrossIdentity:
     """Drive `portrait` by the clip (its first `max_frames` frames when given), and the mesh
     reference by the same clip, and compare the landmarks found on each output with the
-    driver's, over the frames where all three show a face."""
+    driver's, over the frames where all three show a face. `floor`: floor_landmarks of the
+    portrait, when already found."""
     frames, fps = read_clip(clip, max_frames)
     driver = find_landmarks(frames)
     tears = []
     output = find_landmarks(animate(portrait, frames, fps, settings, tears=tears))
     first = next((lm for lm in driver if lm is not None), None)
-    # The floor places the portrait's face by one detection of its own, not the product's fit.
-    own = next((lm for lm in find_landmarks([portrait.image]) if lm is not None),
-               portrait.landmarks)
+    floor = floor_landmarks(portrait) if floor is None else floor
     meshed = ([] if first is None else
-              find_landmarks(MeshReference(portrait.image, own, first)
+              find_landmarks(MeshReference(portrait.image, floor, first)
                              .animate(driver)))
     found = [i for i, (d, o, m) in enumerate(zip(driver, output, meshed))
              if d is not None and o is not None and m is not None]
@@ -120,13 +127,14 @@ def print_cross_identity(clips: list[Path], portraits: list[Path],
                          max_frames: int | None = None) -> list[CrossIdentity]:
     """Each clip drives each portrait; print a row per pair and the mean row."""
     loaded = [load_portrait(p) for p in portraits]
+    floors = [floor_landmarks(p) for p in loaded]
     width = max(len(Path(c).name) for c in clips) + max(len(p.name) for p in loaded) + 3
     table = Table("clip portrait", CrossIdentity.COLUMNS + Temporal.COLUMNS + ("missed",),
                   label_width=width, width=11)
     results = []
     for clip in clips:
-        for portrait in loaded:
-            result = cross_identity(clip, portrait, max_frames)
+        for portrait, floor in zip(loaded, floors):
+            result = cross_identity(clip, portrait, max_frames, floor=floor)
             results.append(result)
             table.add(f"{result.clip} {result.portrait}", result.row())
     table.summarise("mean", missed=sum, blinks=sum, **Tears.REDUCERS)

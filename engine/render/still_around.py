@@ -6,18 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..warp import CoarseWarp
+from ..warp import CoarseWarp, union_box
 from .cpu import CpuRenderer
 
 MOVED = 0.01  # portrait pixels: a map this close to the rest's samples the same pixels
 MARGIN = 2  # grid cells: upsampling blends each cell with its neighbours
-
-
-def _union(a: tuple[slice, slice] | None, b: tuple[slice, slice] | None
-           ) -> tuple[slice, slice] | None:
-    if a is None or b is None:
-        return a or b
-    return tuple(slice(min(x.start, y.start), max(x.stop, y.stop)) for x, y in zip(a, b))
 
 
 class StillAround:
@@ -36,7 +29,7 @@ class StillAround:
         if moved is None:
             return None
         # The face boxes (this map's and the rest's) get the sharper face sampling: whole.
-        return _union(_union(moved, warp.face), self._rest_warp.face)
+        return union_box(moved, warp.face, self._rest_warp.face)
 
     def render(self, warp: CoarseWarp) -> np.ndarray:
         image = self._rest.copy()
