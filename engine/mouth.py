@@ -33,6 +33,9 @@ MAX_ALPHA = 0.92  # let a trace of the lip seam through, as in real mouths
 # teeth) is covered by the lips' meeting line, from this share of the way shut to fully by
 # the second. Lips that close meet over the teeth; they do not bite them.
 CLOSING_FADE = (0.3, 0.8)
+# ...but only where the gap left is thin (opening / mouth width: fully up to the first, none
+# from the second): a wide-open photo half shut is still a speaking mouth that shows teeth.
+SEAM_OPENING = (0.04, 0.12)
 SEAM_SHADE = 0.6  # the meeting line of closed lips, darker than the lips
 UPPER_TEETH = 0.2  # visible upper-teeth height / mouth width
 # ...and at most this share of the opening between the lips. In speech the upper teeth fill
@@ -59,38 +62,61 @@ LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
 @dataclass(frozen=True)
+class MouthAxes:
+    """A mouth's own coordinates: u along its inner-lip corners (0 at the middle, ±1 at the
+    corners), v across in pixels (down positive)."""
+
+    centre: np.ndarray  # (2,) pixels
+    axis: np.ndarray  # unit, left corner to right
+    width: float  # corner to corner, pixels
+    points: np.ndarray  # the landmarks (x, y, ...) they are of
+
+    @staticmethod
+    def of(points: np.ndarray) -> "MouthAxes":
+        left, right = points[topo.INNER_LIP_UPPER[0], :2], points[topo.INNER_LIP_UPPER[-1], :2]
+        axis = right - left
+        width = float(max(np.linalg.norm(axis), 1e-6))
+        return MouthAxes((left + right) / 2, axis / width, width, points)
+
+    def to_uv(self, x, y):
+        dx, dy = x - self.centre[0], y - self.centre[1]
+        (ax, ay) = self.axis
+        return (dx * ax + dy * ay) / (self.width / 2), dy * ax - dx * ay
+
+    def to_xy(self, u, v):
+        along, (ax, ay) = u * (self.width / 2), self.axis
+        return (self.centre[0] + along * ax - v * ay).astype(np.float32), \
+            (self.centre[1] + along * ay + v * ax).astype(np.float32)
+
+    def curve(self, indices, u: np.ndarray) -> np.ndarray:
+        """v of the lip through landmarks `indices` at each u."""
+        cu, cv = self.to_uv(self.points[indices, 0], self.points[indices, 1])
+        order = np.argsort(cu)
+        return np.interp(u, cu[order], cv[order]).astype(np.float32)
+
+
+@dataclass(frozen=True)
 class MouthFrame:
-    """Pixel positions in mouth coordinates: u along the inner-lip corners (0 at the middle,
-    ±1 at the corners), v across, in pixels (down positive), with the lips' curves at each u."""
+    """Pixel positions in mouth coordinates (MouthAxes), with the lips' curves at each u."""
 
     u: np.ndarray  # (h, w)
     v: np.ndarray
     upper: np.ndarray  # v of the upper inner lip at each pixel's u
     lower: np.ndarray
-    width: float  # corner to corner, pixels
+    axes: MouthAxes
+
+    @property
+    def width(self) -> float:  # corner to corner, pixels
+        return self.axes.width
 
     @staticmethod
     def of(points: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> "MouthFrame":
         """`points` are landmarks (x, y, ...); xs, ys a pixel grid (as from np.meshgrid)."""
-        left, right = points[topo.INNER_LIP_UPPER[0], :2], points[topo.INNER_LIP_UPPER[-1], :2]
-        axis = right - left
-        width = float(max(np.linalg.norm(axis), 1e-6))
-        axis = axis / width
-        down = np.array([-axis[1], axis[0]])
-        centre = (left + right) / 2
-
-        def to_uv(x, y):
-            dx, dy = x - centre[0], y - centre[1]
-            return (dx * axis[0] + dy * axis[1]) / (width / 2), dx * down[0] + dy * down[1]
-
-        def curve(indices, u):
-            cu, cv = to_uv(points[indices, 0], points[indices, 1])
-            order = np.argsort(cu)
-            return np.interp(u, cu[order], cv[order]).astype(np.float32)
-
-        u, v = to_uv(xs, ys)
-        return MouthFrame(u.astype(np.float32), v.astype(np.float32),
-                          curve(topo.INNER_LIP_UPPER, u), curve(topo.INNER_LIP_LOWER, u), width)
+        axes = MouthAxes.of(points)
+        u, v = axes.to_uv(xs, ys)
+        u = u.astype(np.float32)
+        return MouthFrame(u, v.astype(np.float32), axes.curve(topo.INNER_LIP_UPPER, u),
+                          axes.curve(topo.INNER_LIP_LOWER, u), axes)
 
     def inside(self, feather: float) -> np.ndarray:
         """Soft mask of the opening between the lips, inside the corners."""
@@ -109,6 +135,13 @@ class MouthInterior:
         self._teeth = _teeth_colour(skin)
         self._drawn_teeth = _drawn_teeth_colour(skin)
         self._real = self._real_interior(image) if self.rest_opening >= REAL_INTERIOR_MIN else None
+        # A smile shows only its upper row (carried with the upper lip); opened wider, the lower
+        # row is drawn, in the colour of the portrait's own teeth rather than the skin's guess.
+        self._drawn_rows = (True, True) if self._real is None else (
+            False, self.rest_opening < BOTH_ROWS_FROM)
+        self._rest_shown = 0.0 if self._real is None else self.rest_opening
+        if self._real is not None:
+            self._drawn_teeth = self._real.teeth_colour
 
     @property
     def uses_real_interior(self) -> bool:
@@ -123,8 +156,9 @@ class MouthInterior:
         """How far an open portrait mouth is shut by the target, as the seam's opacity."""
         if self._real is None:
             return 0.0
-        shut = 1.0 - topo.mouth_opening_ratio(target_out) / self.rest_opening
-        return float(smoothstep(shut, *CLOSING_FADE))
+        opening = topo.mouth_opening_ratio(target_out)
+        shut = 1.0 - opening / self.rest_opening
+        return float(smoothstep(shut, *CLOSING_FADE) * (1.0 - smoothstep(opening, *SEAM_OPENING)))
 
     def apply(self, image: np.ndarray, target_out: np.ndarray) -> None:
         """Paint the interior into `image` (output pixels) in place: a mouth opened wider
@@ -146,7 +180,7 @@ class MouthInterior:
             mask = frame.inside(feather=max(frame.width * 0.03, 0.8))
             interior = self._drawn(frame)
             if self._real is not None:
-                for layer in self._real_layers(target_out, (x0, y0), mask.shape):
+                for layer in self._real_layers(frame):
                     cover = cv2.merge([layer[..., 3]] * 3)
                     interior = interior + cover * (layer[..., :3] - interior)
         # cv2 and three-channel masks: NumPy broadcasts slowly along an axis of three.
@@ -178,28 +212,30 @@ class MouthInterior:
         lip = (wall * (1 - throat) * (1 - tongue)
                + TONGUE_SHADE * (0.8 + 0.2 * centre) * tongue)
         cavity = throat * (1 - tongue)
-        teeth = 0.0  # the portrait's own are carried instead (_real_layers)
-        if self._real is None:
-            covered, teeth = self._draw_teeth(f, gap, centre)
+        teeth = 0.0
+        if any(self._drawn_rows):  # (rows the portrait shows are carried: _real_layers)
+            covered, teeth = self._draw_teeth(f, gap, centre, *self._drawn_rows)
             lip *= covered
             cavity *= covered
         planes = [lip * self._lip[c] + cavity * self._cavity[c] + teeth * self._drawn_teeth[c]
                   for c in range(3)]
         return cv2.merge([plane.astype(np.float32) for plane in planes])
 
-    def _draw_teeth(self, f: MouthFrame, gap: np.ndarray,
-                    centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The drawn teeth: how much of what is behind them still shows, and their colour's
-        weight (the teeth's colour times it)."""
+    def _draw_teeth(self, f: MouthFrame, gap: np.ndarray, centre: np.ndarray, upper_row: bool,
+                    lower_row: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The drawn teeth (the rows asked for): how much of what is behind them still shows,
+        and their colour's weight (the teeth's colour times it)."""
         profile = np.sqrt(np.clip(1 - (f.u / 0.85) ** 2, 0, 1))  # the dental arch, seen from front
         edge = max(f.width * 0.01, 0.5)
         below_upper = f.v - f.upper
         # Sized to the mouth: at most TEETH_OF_GAP of the opening, so a small opening keeps a
         # shadowed line under the teeth, never a grey band from lip to lip.
-        upper_height = np.minimum(UPPER_TEETH * f.width * profile, TEETH_OF_GAP * gap)
+        upper_height = np.minimum(UPPER_TEETH * f.width * profile, TEETH_OF_GAP * gap) * upper_row
         upper = np.clip((upper_height - below_upper) / edge, 0, 1)
         above_lower = f.lower - f.v
-        lower_height = LOWER_TEETH * f.width * profile * smoothstep(gap / f.width, *LOWER_TEETH_FROM)
+        # ...from an opening past the portrait's own (a smile's is taken by its upper row)
+        lower_height = (LOWER_TEETH * f.width * profile * lower_row
+                        * smoothstep(gap / f.width - self._rest_shown, *LOWER_TEETH_FROM))
         lower = np.clip((lower_height - above_lower) / edge, 0, 1)
         # Gaps between teeth: faint dark lines about every 0.3 of the half-width.
         seams = 1 - 0.15 * np.exp(-((((f.u / 0.3) + 0.5) % 1 - 0.5) * f.width * 0.15 / edge) ** 2)
@@ -236,9 +272,11 @@ class MouthInterior:
         # What is carried is the whole inside between the lips (teeth, the gaps and shadow
         # between them) and the teeth past its edge: colour alone missed teeth in shade,
         # which then came out as fragments floating in the drawn cavity.
+        own_teeth = np.median(rgb[teeth > 0.5], 0) if (teeth > 0.5).any() else self._teeth
         teeth = np.maximum(teeth, f.inside(feather=max(f.width * 0.015, 0.8)))
         return _RealInterior(np.array([x0, y0], np.float32),
-                             np.dstack([rgb, teeth * upper]), np.dstack([rgb, teeth * (1 - upper)]))
+                             np.dstack([rgb, teeth * upper]), np.dstack([rgb, teeth * (1 - upper)]),
+                             own_teeth.astype(np.float32))
 
     def _teethness(self, rgb: np.ndarray) -> np.ndarray:
         """How much each pixel looks like teeth: its place on the way from the lips' colour to
@@ -248,20 +286,18 @@ class MouthInterior:
         t = (rgb - self._lip) @ axis / max(float(axis @ axis), 1.0)
         return cv2.GaussianBlur(smoothstep(t, 0.45, 0.8), (0, 0), 0.7)
 
-    def _real_layers(self, target_out: np.ndarray, origin: tuple[int, int],
-                     shape: tuple[int, int]):
-        """The portrait's lower then upper interior, each carried by its own lip: (h, w, 4)
-        images of `shape` whose top-left is output pixel `origin` (x, y), RGB and coverage.
-        Each lip's map is a similarity: one affine warp, not a per-pixel map."""
-        real = self._real
-        corner = np.array(origin, np.float64)
-        for lip, patch in ((topo.INNER_LIP_LOWER, real.lower), (topo.INNER_LIP_UPPER, real.upper)):
-            to_portrait = umeyama(target_out[lip, :2], self._landmarks[lip, :2])
-            linear = to_portrait.scale * to_portrait.rotation
-            shift = linear @ corner + to_portrait.translation - real.origin
-            yield cv2.warpAffine(patch, np.c_[linear, shift], (shape[1], shape[0]),
-                                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                 borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    def _real_layers(self, f: MouthFrame):
+        """The portrait's lower then upper interior, each hanging from its own lip, in pixels
+        of `f`: (h, w, 4) images, RGB and coverage. Each pixel keeps its distance from the lip
+        (in mouth widths) at its place along the mouth, so the teeth follow a lip that bends as
+        it opens; a rigid carry left a crescent of cavity between the upper lip and teeth."""
+        real, photo = self._real, MouthAxes.of(self._landmarks)
+        scale = photo.width / f.width
+        for lip, at, patch in ((topo.INNER_LIP_LOWER, f.lower, real.lower),
+                               (topo.INNER_LIP_UPPER, f.upper, real.upper)):
+            xs, ys = photo.to_xy(f.u, photo.curve(lip, f.u) + (f.v - at) * scale)
+            yield cv2.remap(patch, xs - real.origin[0], ys - real.origin[1], cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
 @dataclass(frozen=True)
@@ -269,6 +305,7 @@ class _RealInterior:
     origin: np.ndarray  # portrait pixel of the patches' top-left
     upper: np.ndarray  # (h, w, 4) float32: RGB, coverage of the upper half of the opening
     lower: np.ndarray
+    teeth_colour: np.ndarray  # (3,) the median of its teeth, as lit in the photo
 
 
 def _mouth_box(points: np.ndarray, shape: tuple[int, ...]):

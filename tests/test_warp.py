@@ -9,11 +9,12 @@ from engine.expression import close_eyes, open_mouth
 from engine.animator import PortraitAnimator
 from engine import mouth as mouth_module
 from engine.mouth import MouthInterior
-from engine.portrait import load_portrait
+from engine.evaluate.common import read_clip
+from engine.portrait import load_portrait, portrait_from_image
 from engine.tracking import FaceTracker
 from engine.mesh import SKIN
 from engine.warp import rasterize
-from .conftest import PORTRAITS, fine_detail, needs_fixtures
+from .conftest import MOTION, PORTRAITS, fine_detail, needs_fixtures
 
 
 def _renderer(portrait, size=None):
@@ -122,6 +123,63 @@ def test_open_mouth_carries_the_portraits_own_teeth_with_the_upper_lip(astronaut
         tuple(np.round(astronaut_portrait.landmarks[topo.MOUTH_INNER_MID[0], 1::-1] + [3, 0]).astype(int))]
     assert teeth > 0.8 * portrait_teeth.astype(float).mean()
     assert 0.15 * teeth < cavity < 0.7 * teeth and cavity < 0.85 * lip
+
+
+@pytest.mark.parametrize("amount", [0.35, 0.5])
+def test_a_smile_opened_wide_keeps_its_teeth_at_the_upper_lip_and_shows_a_lower_row(
+        astronaut_portrait, amount):
+    """Her smile shows only upper teeth. Opened wide, they stay right under the upper lip
+    as it bends (carried rigidly, a crescent of cavity opened between lip and teeth: 107-120
+    grey there, against 189-216 now), and a lower row shows above the lower lip instead of
+    a flat cavity (132 there before, about as dark as the lips)."""
+    render, framing = _renderer(astronaut_portrait)
+    target = open_mouth(astronaut_portrait.landmarks, amount)
+    target_out = framing.to_output(target)
+    image = render(target).astype(float).mean(2)
+    up, lo = target_out[topo.MOUTH_INNER_MID[0], :2], target_out[topo.MOUTH_INNER_MID[1], :2]
+    width = np.linalg.norm(target_out[topo.MOUTH_CORNERS[0], :2] - target_out[topo.MOUTH_CORNERS[1], :2])
+    down = (lo - up) / np.linalg.norm(lo - up)
+
+    def grey(point):
+        x, y = np.round(point).astype(int)
+        return image[y - 1:y + 2, x - 3:x + 4].mean()
+
+    lit_teeth = astronaut_portrait.image[tuple(np.round(  # her own, as in the photo
+        astronaut_portrait.landmarks[topo.MOUTH_INNER_MID[0], 1::-1] + [3, 0]).astype(int))].mean()
+    cavity = grey((up + lo) / 2)
+    assert grey(up + down * 0.03 * width) > 0.8 * lit_teeth
+    assert grey(lo - down * 0.04 * width) > max(2.0 * cavity, 0.6 * lit_teeth)
+
+
+@needs_fixtures
+def test_a_wide_open_photo_half_shut_still_shows_teeth_and_shut_shows_lips():
+    """Frame 0 of sadtalker_aoc.mp4 is caught mid-word, wide open over her teeth. Closed half
+    way (a fifth to a tenth of the mouth width, as in speech) it is a speaking mouth: teeth
+    show between the lips (the lips' meeting line once covered them at any opening under
+    0.3 of the photo's own: 4.5% of the lips' area teeth-white, against 25% at rest). Nearly
+    shut, the meeting line covers what is squeezed between the lips."""
+    first, _ = read_clip(MOTION / "sadtalker_aoc.mp4", 1)
+    portrait = portrait_from_image(first[0])
+    render, framing = _renderer(portrait)
+
+    def teeth_share(amount):
+        target = open_mouth(portrait.landmarks, -amount)
+        target_out = framing.to_output(target)
+        image = render(target)
+        lips = np.zeros(image.shape[:2], np.uint8)
+        cv2.fillPoly(lips, [np.round(target_out[topo.OUTER_LIP_RING, :2]).astype(np.int32)], 1)
+        rgb = image[lips == 1].astype(float)
+        white = (rgb.mean(1) > 150) & (np.ptp(rgb, 1) < 0.3 * rgb.max(1))
+        return topo.mouth_opening_ratio(target_out), white.mean()
+
+    opening, at_rest = teeth_share(0.0)
+    assert opening > 0.4
+    for amount in (0.15, 0.2):
+        opening, shown = teeth_share(amount)
+        assert 0.1 < opening < 0.25
+        assert shown > 0.45 * at_rest, opening
+    opening, shown = teeth_share(0.25)
+    assert opening < 0.04 and shown < 0.25 * at_rest
 
 
 @needs_fixtures
