@@ -20,7 +20,6 @@ import cv2
 import numpy as np
 
 from . import face_topology as topo
-from .geometry import umeyama
 from .ramp import smoothstep
 
 DRAWN_FADE_IN = (0.08, 0.22)  # extra opening / mouth width: drawn interior starts, is full
