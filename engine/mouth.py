@@ -275,7 +275,7 @@ class MouthInterior:
         teeth = np.maximum(teeth, f.inside(feather=max(f.width * 0.015, 0.8)))
         return _RealInterior(np.array([x0, y0], np.float32),
                              np.dstack([rgb, teeth * upper]), np.dstack([rgb, teeth * (1 - upper)]),
-                             own_teeth.astype(np.float32))
+                             own_teeth.astype(np.float32), f.axes)
 
     def _teethness(self, rgb: np.ndarray) -> np.ndarray:
         """How much each pixel looks like teeth: its place on the way from the lips' colour to
@@ -290,8 +290,8 @@ class MouthInterior:
         of `f`: (h, w, 4) images, RGB and coverage. Each pixel keeps its distance from the lip
         (in mouth widths) at its place along the mouth, so the teeth follow a lip that bends as
         it opens; a rigid carry left a crescent of cavity between the upper lip and teeth."""
-        real, photo = self._real, MouthAxes.of(self._landmarks)
-        scale = photo.width / f.width
+        real = self._real
+        photo, scale = real.axes, real.axes.width / f.width
         for lip, at, patch in ((topo.INNER_LIP_LOWER, f.lower, real.lower),
                                (topo.INNER_LIP_UPPER, f.upper, real.upper)):
             xs, ys = photo.to_xy(f.u, photo.curve(lip, f.u) + (f.v - at) * scale)
@@ -305,6 +305,7 @@ class _RealInterior:
     upper: np.ndarray  # (h, w, 4) float32: RGB, coverage of the upper half of the opening
     lower: np.ndarray
     teeth_colour: np.ndarray  # (3,) the median of its teeth, as lit in the photo
+    axes: MouthAxes  # the photo's mouth
 
 
 def _mouth_box(points: np.ndarray, shape: tuple[int, ...]):
