@@ -55,10 +55,10 @@ def _shoot(app: QApplication, out: Path, name: str) -> None:
 
 def _expressions(app: QApplication, window: MainWindow, out: Path, name: str) -> None:
     """Smile 0.8, then Mouth open 1.0, each alone on the portrait now shown."""
-    for control in ("smile", "mouth_open"):
+    for control, value in (("smile", 0.8), ("mouth_open", 1.0)):
         window.controls.reset_all()
         window.landmarks.setChecked(False)
-        window.controls.set_value(control, 0.8 if control == "smile" else 1.0)
+        window.controls.set_value(control, value)
         _wait(app, 2.0)
         _shoot(app, out, f"{name}_{control}")
     window.controls.reset_all()

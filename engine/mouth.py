@@ -132,19 +132,24 @@ class MouthInterior:
         self._cavity = np.clip(self._lip * [0.30, 0.18, 0.18], 0, 255).astype(np.float32)
         skin = skin_pixels(image, landmarks)
         self._teeth = _teeth_colour(skin)
-        self._drawn_teeth = _drawn_teeth_colour(skin)
         self._real = self._real_interior(image) if self.rest_opening >= REAL_INTERIOR_MIN else None
-        # A smile shows only its upper row (carried with the upper lip); opened wider, the lower
-        # row is drawn, in the colour of the portrait's own teeth rather than the skin's guess.
-        self._drawn_rows = (True, True) if self._real is None else (
-            False, self.rest_opening < BOTH_ROWS_FROM)
-        self._rest_shown = 0.0 if self._real is None else self.rest_opening
-        if self._real is not None:
+        # The rows of teeth the portrait shows are carried with its lips (_real_layers); the
+        # others are drawn. A smile shows only its upper row: opened wider, the lower row is
+        # drawn in the colour of its own teeth rather than the skin's guess.
+        if self._real is None:
+            self._drawn_rows, self._drawn_teeth = (True, True), _drawn_teeth_colour(skin)
+        else:
+            self._drawn_rows = (False, self.rest_opening < BOTH_ROWS_FROM)
             self._drawn_teeth = self._real.teeth_colour
 
     @property
     def uses_real_interior(self) -> bool:
         return self._real is not None
+
+    @property
+    def _own_opening(self) -> float:
+        """The opening the portrait's own teeth fill (none when it shows none)."""
+        return self.rest_opening if self._real is not None else 0.0
 
     def strength(self, target_out: np.ndarray) -> float:
         extra = topo.mouth_opening_ratio(target_out) - self.rest_opening
@@ -159,18 +164,19 @@ class MouthInterior:
         shut = 1.0 - opening / self.rest_opening
         return float(smoothstep(shut, *CLOSING_FADE) * (1.0 - smoothstep(opening, *SEAM_OPENING)))
 
-    def apply(self, image: np.ndarray, target_out: np.ndarray) -> None:
+    def apply(self, image: np.ndarray, target_out: np.ndarray,
+              placed: Placement | None = None) -> Placement | None:
         """Paint the interior into `image` (output pixels) in place: a mouth opened wider
         than the portrait's shows a cavity (and teeth), a portrait's open mouth closing shows
-        the lips meeting."""
+        the lips meeting. `placed`: where the mouth lies in an image of this size for this
+        target, if already found (as returned by an earlier call: a set's photos share it)."""
         alpha, closing = self.strength(target_out), self.closing(target_out)
         if alpha <= 0.0 and closing <= 0.0:
-            return
-        box = _mouth_box(target_out, image.shape)
-        if box is None:
-            return
-        (x0, y0, x1, y1), xs, ys = box
-        frame = MouthFrame.of(target_out, xs, ys)
+            return placed
+        placed = placed or place(target_out, image.shape)
+        if placed is None:
+            return None
+        (x0, y0, x1, y1), frame = placed
         if alpha <= 0.0:  # closing: the lips' meeting line over what was between them
             alpha = closing
             mask = frame.inside(feather=max(frame.width * 0.015, 0.8))
@@ -188,6 +194,7 @@ class MouthInterior:
         blended = cv2.add(region, cv2.multiply(a, interior - region, dtype=cv2.CV_32F),
                           dtype=cv2.CV_32F)
         image[y0:y1, x0:x1] = np.clip(blended, 0, 255).astype(np.uint8)
+        return placed
 
     def _drawn(self, f: MouthFrame) -> np.ndarray:
         """Cavity, tongue and (where the portrait shows none of its own) teeth, in pixels of f.
@@ -234,7 +241,7 @@ class MouthInterior:
         above_lower = f.lower - f.v
         # ...from an opening past the portrait's own (a smile's is taken by its upper row)
         lower_height = (LOWER_TEETH * f.width * profile * lower_row
-                        * smoothstep(gap / f.width - self._rest_shown, *LOWER_TEETH_FROM))
+                        * smoothstep(gap / f.width - self._own_opening, *LOWER_TEETH_FROM))
         lower = np.clip((lower_height - above_lower) / edge, 0, 1)
         # Gaps between teeth: faint dark lines about every 0.3 of the half-width.
         seams = 1 - 0.15 * np.exp(-((((f.u / 0.3) + 0.5) % 1 - 0.5) * f.width * 0.15 / edge) ** 2)
@@ -306,6 +313,19 @@ class _RealInterior:
     lower: np.ndarray
     teeth_colour: np.ndarray  # (3,) the median of its teeth, as lit in the photo
     axes: MouthAxes  # the photo's mouth
+
+
+Placement = tuple[tuple[int, int, int, int], MouthFrame]  # (x0, y0, x1, y1) and its pixels
+
+
+def place(target_out: np.ndarray, shape: tuple[int, ...]) -> Placement | None:
+    """Where the mouth of `target_out` lies in an image of `shape`: its box and the box's
+    pixels in mouth coordinates; None if it is off the image."""
+    box = _mouth_box(target_out, shape)
+    if box is None:
+        return None
+    corners, xs, ys = box
+    return corners, MouthFrame.of(target_out, xs, ys)
 
 
 def _mouth_box(points: np.ndarray, shape: tuple[int, ...]):

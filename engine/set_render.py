@@ -259,12 +259,13 @@ class SetCompositor:
         mask = lattice.upsample(masks[k], *drawn)
         # Less the main render: folded into the first photo's weighted add.
         added, weight = image[drawn], float(shown.kept[0]) - 1.0
+        t_drawn, placed = t_out - [drawn[1].start, drawn[0].start, 0.0], None
         for j, index in enumerate(photos):
             if shown.kept[index] > 0:
                 photo = self._photos[index]
                 content = photo.sample(lattice.upsample(maps[j], *drawn), photo.texture)
                 if shown.region.kind == "mouth":  # its own interior, where it opens wider
-                    photo.mouth.apply(content, t_out - [drawn[1].start, drawn[0].start, 0.0])
+                    placed = photo.mouth.apply(content, t_drawn, placed)
                 added = cv2.addWeighted(content, float(shown.kept[index]), added, weight, 0.0,
                                         dtype=cv2.CV_32F)
                 weight = 1.0
