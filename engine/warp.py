@@ -65,6 +65,10 @@ class Patch:
     cols: np.ndarray
     src: np.ndarray  # (n, 2) float32 portrait x, y
 
+    @staticmethod
+    def empty() -> "Patch":
+        return Patch(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 2), np.float32))
+
 
 @dataclass(frozen=True)
 class CoarseWarp:
@@ -269,6 +273,19 @@ _EYES = {RIGHT_EYE_INTERIOR: (topo.RIGHT_EYE_CORNERS, topo.RIGHT_IRIS_CENTER),
 
 # The landmarks that place each eyeball: (first corner, second corner, iris) by eye.
 _EYE_POINTS = np.array([[*corners, iris] for corners, iris in _EYES.values()]).T
+# Each eye's lid margins (upper, lower) and middle lid points, in _EYES' order.
+_EYE_MARGINS = ((topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER),
+                (topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER))
+_EYE_MIDS = np.array([topo.RIGHT_EYE_LID_MID, topo.LEFT_EYE_LID_MID])
+# An eye opened wider than its photo's by this share (of the photo's gap over width) keeps
+# its eyeball off the photo's upper lid margin, fully from the second: by EYEBALL_INSET of
+# the photo's opening, which there holds lashes and the lid's rim, not eyeball.
+WIDENED = (0.0, 0.3)
+EYEBALL_INSET = 0.2
+EYEBALL_HALVINGS = 6  # the turn onto the eyeball is found to 1/64 of its way (_onto_eyeball)
+# A point this close past the upper margin (share of the eye's width) is shown: the margin
+# is a polyline through a few landmarks, and the photo at rest must map onto itself.
+EYEBALL_SLACK = 0.03
 
 
 def _eyeballs(t_out: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -281,6 +298,99 @@ def _eyeballs(t_out: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, np.ndarra
     a = (s[:, 1] - s[:, 0]) / (t[1] - t[0])
     b = s[:, 2] - a * t[2]
     return a.T, b.T
+
+
+def _eye_gaps(landmarks: np.ndarray) -> np.ndarray:
+    """Each eye's lid gap over its width, (..., 2 eyes), of landmarks (..., 478, 2+)."""
+    corners = np.array([topo.RIGHT_EYE_CORNERS, topo.LEFT_EYE_CORNERS])
+    gap = np.linalg.norm(landmarks[..., _EYE_MIDS[:, 0], :2] - landmarks[..., _EYE_MIDS[:, 1], :2],
+                         axis=-1)
+    width = np.linalg.norm(landmarks[..., corners[:, 0], :2] - landmarks[..., corners[:, 1], :2],
+                           axis=-1)
+    return gap / np.maximum(width, 1e-6)
+
+
+@dataclass(frozen=True)
+class _PhotoEye:
+    """One eye of a photo in its own frame: x along the eye's axis, y across from the upper
+    lid toward the lower, from the iris centre; complex numbers, photo pixels."""
+
+    centre: complex
+    axis: complex  # unit
+    upper: np.ndarray  # the lid margins in the frame, by x
+    lower: np.ndarray
+    iris_radius: float
+    width: float
+
+    @staticmethod
+    def of(landmarks: np.ndarray, k: int) -> "_PhotoEye":
+        """Eye `k` (in _EYES' order) of a photo's landmarks (478, 2)."""
+        p = landmarks[:, 0] + 1j * landmarks[:, 1]
+        (first, second, iris), (upper, lower) = _EYE_POINTS[:, k], _EYE_MARGINS[k]
+        width = abs(p[second] - p[first])
+        axis = (p[second] - p[first]) / max(width, 1e-6)
+        if ((p[upper].mean() - p[lower].mean()) / axis).imag > 0:
+            axis = -axis  # the left eye's corners run the other way
+        up, down = ((p[margin] - p[iris]) / axis for margin in (upper, lower))
+        return _PhotoEye(p[iris], axis, up[np.argsort(up.real)], down[np.argsort(down.real)],
+                         float(np.abs(p[iris + 1:iris + 5] - p[iris]).mean()), width)
+
+    def shows(self, points: np.ndarray, keep_off: float) -> np.ndarray:
+        """Which `points` (in the frame) the photo shows as eyeball: below its upper margin
+        by `keep_off` of the opening, less a slack (EYEBALL_SLACK). Only the upper lid is
+        kept off: its lashes hang over the eye, and eyeball shows above the iris as the eye
+        widens; the lower lid's rim is the eye's own."""
+        top = np.interp(points.real, self.upper.real, self.upper.imag)
+        bottom = np.interp(points.real, self.lower.real, self.lower.imag)
+        return points.imag >= top + keep_off * (bottom - top) - EYEBALL_SLACK * self.width
+
+
+def _onto_eyeball(z: np.ndarray, eye: np.ndarray, t_out: np.ndarray,
+                  eyes: tuple[_PhotoEye, _PhotoEye], gaps: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Eyeball positions `z` (points,; complex, photo pixels) of points in eye `eye` (points,)
+    kept on the eyeball the photo shows (its `eyes`, and their gaps over width, `gaps`). An
+    eye opened wider than its photo's, or looking down, shows eyeball the photo's upper lid
+    covers, and sampled there it drew the lid's lashes a second time across the eye. Such a
+    point turns about the photo's iris centre until the photo shows it: iris shrinks toward
+    the centre (it keeps its colour, and no seam splits it), white turns toward the eye's
+    axis, to the white beside the iris. Points the photo shows are kept (a still face is
+    the photo itself); an eye opened wider keeps off the upper margin (WIDENED). Also
+    returns which eyes (2,) had points turned: their map is no longer smooth across it."""
+    out = z.copy()
+    turned_eyes = np.zeros(2, bool)
+    widened = smoothstep(_eye_gaps(t_out) / np.maximum(gaps, 1e-6) - 1.0, *WIDENED)
+    for k, photo in enumerate(eyes):
+        mine = np.flatnonzero(eye == k)
+        if not len(mine):
+            continue
+        rel = (z[mine] - photo.centre) / photo.axis
+        keep_off = EYEBALL_INSET * float(widened[k])
+        hidden = np.flatnonzero(~photo.shows(rel, keep_off))
+        if not len(hidden):
+            continue
+        rel = rel[hidden]
+        # Iris shrinks toward its centre (it keeps its colour, and no seam splits it), white
+        # turns toward the axis, to the white beside the iris: by the least share of the
+        # way that the photo shows, found by halving.
+        white = np.abs(rel) >= photo.iris_radius
+        side = np.where(rel.real >= 0, 1.0, -1.0)
+        radius, angle = np.abs(rel), np.angle(rel * side)
+
+        def turned(share: np.ndarray) -> np.ndarray:
+            return np.where(white, side * radius * np.exp(1j * angle * (1.0 - share)),
+                            rel * (1.0 - share))
+
+        can = photo.shows(turned(np.ones(len(rel))), keep_off)  # else left as it is
+        low, high = np.zeros(len(rel)), np.ones(len(rel))
+        for _ in range(EYEBALL_HALVINGS):
+            middle = (low + high) / 2
+            shown = photo.shows(turned(middle), keep_off)
+            high, low = np.where(shown, middle, high), np.where(shown, low, middle)
+        moved = np.flatnonzero(can)
+        out[mine[hidden[moved]]] = photo.centre + turned(high)[moved] * photo.axis
+        turned_eyes[k] = len(moved) > 0
+    return out, turned_eyes
 
 
 @dataclass(frozen=True)
@@ -370,6 +480,8 @@ class DenseMotion:
         for k, label in enumerate(_EYES):
             self._eye_of_triangle[portrait.triangle_region == label] = k
         self._lids = _lids_at_rest(self._src, self._src)
+        self._photo_eyes = (_PhotoEye.of(self._src, 0), _PhotoEye.of(self._src, 1))
+        self._photo_gaps = _eye_gaps(self._src)
         self._facing = np.sign(_signed_areas(self._src[portrait.triangles]))
         self._openings = np.flatnonzero(portrait.triangle_region != SKIN)
         self._shell = HeadShell(portrait.landmarks)
@@ -389,15 +501,17 @@ class DenseMotion:
         front = self._front_facing(t_out)
         layers = self._rasterize_face(grid_xy, t_out, front)
         raster = layers.layer(0, self._gw * self._gh)
-        src = self._face_sources(raster, src_tri, t_out, self._grid_out[raster.pixels])
+        src, turned = self._face_sources(raster, src_tri, t_out, self._grid_out[raster.pixels])
         disp[raster.pixels] = src - self._grid_base[raster.pixels]
         cell = w / self._gw
-        patches = tuple(
-            self._sharpen(ring, t_out, src_tri, front) for ring, upper, lower in topo.OPENINGS
-            # a seam the grid cannot resolve
-            if np.linalg.norm(t_out[upper, :2] - t_out[lower, :2], axis=1).min() < 2 * cell)
+        patches = []
+        for k, (ring, upper, lower) in enumerate(topo.OPENINGS):
+            if np.linalg.norm(t_out[upper, :2] - t_out[lower, :2], axis=1).min() < 2 * cell:
+                patches.append(self._sharpen(ring, t_out, src_tri, front))  # a seam
+            elif k > 0 and turned[k - 1]:  # an eyeball no longer smooth across the eye
+                patches.append(self._eyeball_patch(k - 1, t_out))
         return CoarseWarp(disp.reshape(self._gh, self._gw, 2).astype(np.float32), self._base,
-                          patches, _box(t_out[topo.FACE_OVAL, :2], (h, w)), layers)
+                          tuple(patches), _box(t_out[topo.FACE_OVAL, :2], (h, w)), layers)
 
     def _rasterize_face(self, grid_xy: np.ndarray, t_out: np.ndarray, front: np.ndarray) -> Raster:
         """The front-facing triangles on the grid; for a set, in the same pass, the mouth's
@@ -459,26 +573,32 @@ class DenseMotion:
             # Each point's three corners in every photo at once: (points, corners, photos * 2).
             corners = np.take(sources.transpose(1, 0, 2).reshape(len(self._src), -1), vertices, 0)
             on_face = np.einsum("nk,nkc->nc", bary, corners)
+            # Kept on the eyeball only where the map is exact per pixel (_onto_eyeball's
+            # turns are not smooth; this map is interpolated between lattice points).
             self._place_eyeballs(on_face, triangles, t_out, photos.landmarks,
-                                 lambda k: np.stack([xs[face_cols[k]], ys[face_rows[k]]], 1))
+                                 lambda k: np.stack([xs[face_cols[k]], ys[face_rows[k]]], 1),
+                                 onto_eyeball=False)
             # Each x, y pair as one complex number: a scatter of pairs is several times slower.
             maps.view(np.complex64).reshape(len(photos), -1)[:, face] = \
                 on_face.astype(np.float32).view(np.complex64).T
         return maps
 
     def _face_sources(self, raster: Raster, src_tri: np.ndarray, t_out: np.ndarray,
-                      points_out: np.ndarray) -> np.ndarray:
-        """Portrait positions for rasterised output points (`points_out`, output pixels)."""
+                      points_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Portrait positions for rasterised output points (`points_out`, output pixels), and
+        which eyes' eyeballs were turned to keep them on it (_onto_eyeball)."""
         out = (raster.bary[:, :, None] * src_tri[raster.triangles]).sum(1)
-        self._place_eyeballs(out, raster.triangles, t_out, self._src[None],
-                             lambda k: points_out[k])
-        return out
+        turned = self._place_eyeballs(out, raster.triangles, t_out, self._src[None],
+                                      lambda k: points_out[k])
+        return out, turned
 
     def _place_eyeballs(self, sources: np.ndarray, triangles: np.ndarray, t_out: np.ndarray,
                         landmarks: np.ndarray,
-                        points_out: Callable[[np.ndarray], np.ndarray]) -> None:
+                        points_out: Callable[[np.ndarray], np.ndarray],
+                        onto_eyeball: bool = True) -> np.ndarray:
         """Where a point's triangle is an eye's interior, its `sources` (points, 2 per photo)
-        become the eyeball's map (_eyeballs) into each photo of `landmarks` (photos, 478, 2).
+        become the eyeball's map (_eyeballs) into each photo of `landmarks` (photos, 478, 2),
+        kept on the eyeball (_onto_eyeball, whose eyes turned it returns) if `onto_eyeball`.
         `points_out`: the output positions (n, 2) of the points of these indices."""
         eye = self._eye_of_triangle[triangles]
         in_eye = np.flatnonzero(eye >= 0)
@@ -487,7 +607,13 @@ class DenseMotion:
             eye = eye[in_eye]
             points = points_out(in_eye)
             z = scale[eye] * (points[:, 0] + 1j * points[:, 1])[:, None] + shift[eye]
+            turned = np.zeros(2, bool)
+            if onto_eyeball:  # the portrait's own eyes
+                z[:, 0], turned = _onto_eyeball(z[:, 0], eye, t_out, self._photo_eyes,
+                                                self._photo_gaps)
             sources[in_eye] = np.stack([z.real, z.imag], -1).reshape(len(in_eye), -1)
+            return turned
+        return np.zeros(2, bool)
 
     def drawn_triangles(self, target: np.ndarray) -> np.ndarray:
         """Indices of the mesh triangles that show in the output for `target` (portrait
@@ -535,12 +661,33 @@ class DenseMotion:
         x0, y0 = np.maximum(np.floor(ring_xy.min(0) - pad).astype(int), 0)
         x1, y1 = np.minimum(np.ceil(ring_xy.max(0) + pad).astype(int), [w - 1, h - 1])
         if x1 <= x0 or y1 <= y0:
-            return Patch(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 2), np.float32))
+            return Patch.empty()
         bw = x1 - x0 + 1
         raster = self._rasterize(t_out[:, :2] - [x0, y0], t_out, front, bw, y1 - y0 + 1)
         rows, cols = raster.pixels // bw + y0, raster.pixels % bw + x0
-        src = self._face_sources(raster, src_tri, t_out, np.stack([cols, rows], 1).astype(np.float64))
+        src, _ = self._face_sources(raster, src_tri, t_out,
+                                    np.stack([cols, rows], 1).astype(np.float64))
         return Patch(rows, cols, src.astype(np.float32))
+
+    def _eyeball_patch(self, k: int, t_out: np.ndarray) -> Patch:
+        """Eye `k`'s opening at full resolution, all of it eyeball (_eyeballs, kept on it by
+        _onto_eyeball, whose turns the upsampled grid would blur into lines across the eye).
+        Its rim is left to the grid: it holds the lid margin's lash line."""
+        w, h = self._framing.output_size
+        ring = t_out[topo.OPENINGS[k + 1][0], :2]
+        x0, y0 = np.maximum(np.floor(ring.min(0)).astype(int), 0)
+        x1, y1 = np.minimum(np.ceil(ring.max(0)).astype(int) + 1, [w, h])
+        if x1 <= x0 or y1 <= y0:
+            return Patch.empty()
+        opening = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.fillPoly(opening, [np.round(ring - [x0, y0]).astype(np.int32)], 1)
+        rows, cols = np.nonzero(cv2.erode(opening, np.ones((3, 3), np.uint8)))
+        rows, cols = rows + y0, cols + x0
+        scale, shift = _eyeballs(t_out, self._src[None])
+        z = scale[k, 0] * (cols + 1j * rows) + shift[k, 0]
+        z, _ = _onto_eyeball(z, np.full(len(rows), k), t_out, self._photo_eyes, self._photo_gaps)
+        return Patch(rows.astype(np.int64), cols.astype(np.int64),
+                     np.stack([z.real, z.imag], 1).astype(np.float32))
 
     def _widened(self, falloff: tuple[float, float], moves: np.ndarray, r: np.ndarray,
                  width: float) -> tuple[float, float]:

@@ -75,6 +75,26 @@ def test_blink_closes_the_lid_over_the_eye(astronaut_portrait):
     assert (eye_after < 60).sum() < 0.3 * (eye_before < 60).sum()
 
 
+def test_an_eye_opened_wider_shows_eyeball_not_the_photos_lid(astronaut_portrait):
+    """Lids raised past the photo's (a surprised driver, the Eye-open control) open onto
+    eyeball the photo covers with its lid. Sampled as they lie, 4% of each widened opening
+    came from the photo's lid above its eye: its lashes drawn a second time across the
+    eye. Every pixel of the opening must come from the photo's own eye."""
+    p = astronaut_portrait.landmarks
+    animator = PortraitAnimator(astronaut_portrait, (1280, 720))
+    target = close_eyes(p, -0.3)  # the Eye-open control's widest
+    field, t_out = animator.warp(target).expand(), animator.framing.to_output(target)
+    for ring in (topo.RIGHT_EYE_RING, topo.LEFT_EYE_RING):
+        opening = np.zeros(field.map_x.shape, np.uint8)
+        cv2.fillPoly(opening, [np.round(t_out[ring, :2]).astype(np.int32)], 1)
+        ys, xs = np.nonzero(cv2.erode(opening, np.ones((3, 3), np.uint8)))
+        photo_eye = p[ring, :2].astype(np.float32)
+        outside = [cv2.pointPolygonTest(photo_eye, (float(x), float(y)), True)
+                   for x, y in zip(field.map_x[ys, xs], field.map_y[ys, xs])]
+        assert len(outside) > 200
+        assert np.mean(np.array(outside) < -0.01 * topo.interocular(p)) == 0.0
+
+
 def test_open_mouth_shows_a_cavity_not_stretched_lips(astronaut_portrait):
     render, framing = _renderer(astronaut_portrait)
     target = open_mouth(astronaut_portrait.landmarks, 0.35)
