@@ -286,6 +286,7 @@ EYEBALL_HALVINGS = 6  # the turn onto the eyeball is found to 1/64 of its way (_
 # A point this close past the upper margin (share of the eye's width) is shown: the margin
 # is a polyline through a few landmarks, and the photo at rest must map onto itself.
 EYEBALL_SLACK = 0.03
+_EYES_APART = 1e6  # photo pixels between the two eyes' frames laid end to end (_PhotoEyes)
 
 
 def _eyeballs(t_out: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -311,86 +312,92 @@ def _eye_gaps(landmarks: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _PhotoEye:
-    """One eye of a photo in its own frame: x along the eye's axis, y across from the upper
-    lid toward the lower, from the iris centre; complex numbers, photo pixels."""
+class _PhotoEyes:
+    """A photo's two eyes, each in its own frame: x along the eye's axis, y across from the
+    upper lid toward the lower, from the iris centre; complex numbers, photo pixels. Both
+    eyes' lid margins lie on one line of x, the second eye's moved _EYES_APART along it (flat
+    between), so one interpolation serves both (the cost here is calls, not points)."""
 
-    centre: complex
-    axis: complex  # unit
-    upper: np.ndarray  # the lid margins in the frame, by x
+    centre: np.ndarray  # (2,) complex
+    axis: np.ndarray  # (2,) complex, unit
+    upper: np.ndarray  # (points, 2): x, y of both upper margins, end to end
     lower: np.ndarray
-    iris_radius: float
-    width: float
+    iris_radius: np.ndarray  # (2,)
+    slack: np.ndarray  # (2,) EYEBALL_SLACK of each eye's width
+    gaps: np.ndarray  # (2,) each eye's lid gap over its width (_eye_gaps)
 
     @staticmethod
-    def of(landmarks: np.ndarray, k: int) -> "_PhotoEye":
-        """Eye `k` (in _EYES' order) of a photo's landmarks (478, 2)."""
+    def of(landmarks: np.ndarray) -> "_PhotoEyes":
+        """The eyes (in _EYES' order) of a photo's landmarks (478, 2)."""
         p = landmarks[:, 0] + 1j * landmarks[:, 1]
-        (first, second, iris), (upper, lower) = _EYE_POINTS[:, k], _EYE_MARGINS[k]
-        width = abs(p[second] - p[first])
-        axis = (p[second] - p[first]) / max(width, 1e-6)
-        if ((p[upper].mean() - p[lower].mean()) / axis).imag > 0:
-            axis = -axis  # the left eye's corners run the other way
-        up, down = ((p[margin] - p[iris]) / axis for margin in (upper, lower))
-        return _PhotoEye(p[iris], axis, up[np.argsort(up.real)], down[np.argsort(down.real)],
-                         float(np.abs(p[iris + 1:iris + 5] - p[iris]).mean()), width)
+        centres, axes, radii, widths, margins = [], [], [], [], ([], [])
+        for k, ((first, second, iris), lids) in enumerate(zip(_EYE_POINTS.T, _EYE_MARGINS)):
+            width = abs(p[second] - p[first])
+            axis = (p[second] - p[first]) / max(width, 1e-6)
+            if ((p[lids[0]].mean() - p[lids[1]].mean()) / axis).imag > 0:
+                axis = -axis  # the left eye's corners run the other way
+            for margin, lid in zip(margins, lids):
+                line = (p[lid] - p[iris]) / axis
+                line = line[np.argsort(line.real)]
+                ends = np.array([line[0] - _EYES_APART / 4, line[-1] + _EYES_APART / 4]).real
+                margin.append(np.stack([np.r_[ends[0], line.real, ends[1]] + k * _EYES_APART,
+                                        np.r_[line.imag[0], line.imag, line.imag[-1]]], 1))
+            centres.append(p[iris])
+            axes.append(axis)
+            radii.append(np.abs(p[iris + 1:iris + 5] - p[iris]).mean())  # its four rim points
+            widths.append(width)
+        return _PhotoEyes(np.array(centres), np.array(axes), *(np.concatenate(m) for m in margins),
+                          np.array(radii), EYEBALL_SLACK * np.array(widths), _eye_gaps(landmarks))
 
-    def shows(self, points: np.ndarray, keep_off: float) -> np.ndarray:
-        """Which `points` (in the frame) the photo shows as eyeball: below its upper margin
-        by `keep_off` of the opening, less a slack (EYEBALL_SLACK). Only the upper lid is
-        kept off: its lashes hang over the eye, and eyeball shows above the iris as the eye
+    def shows(self, points: np.ndarray, eye: np.ndarray, keep_off: np.ndarray) -> np.ndarray:
+        """Which `points` (each in its `eye`'s frame) the photo shows as eyeball: below the
+        upper margin by `keep_off` of the opening, less a slack. Only the upper lid is kept
+        off: its lashes hang over the eye, and eyeball shows above the iris as the eye
         widens; the lower lid's rim is the eye's own."""
-        top = np.interp(points.real, self.upper.real, self.upper.imag)
-        bottom = np.interp(points.real, self.lower.real, self.lower.imag)
-        return points.imag >= top + keep_off * (bottom - top) - EYEBALL_SLACK * self.width
+        x = points.real + eye * _EYES_APART
+        top = np.interp(x, self.upper[:, 0], self.upper[:, 1])
+        bottom = np.interp(x, self.lower[:, 0], self.lower[:, 1])
+        return points.imag >= top + keep_off * (bottom - top) - self.slack[eye]
 
 
 def _onto_eyeball(z: np.ndarray, eye: np.ndarray, t_out: np.ndarray,
-                  eyes: tuple[_PhotoEye, _PhotoEye], gaps: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
+                  eyes: _PhotoEyes) -> tuple[np.ndarray, np.ndarray]:
     """Eyeball positions `z` (points,; complex, photo pixels) of points in eye `eye` (points,)
-    kept on the eyeball the photo shows (its `eyes`, and their gaps over width, `gaps`). An
-    eye opened wider than its photo's, or looking down, shows eyeball the photo's upper lid
-    covers, and sampled there it drew the lid's lashes a second time across the eye. Such a
-    point turns about the photo's iris centre until the photo shows it: iris shrinks toward
-    the centre (it keeps its colour, and no seam splits it), white turns toward the eye's
-    axis, to the white beside the iris. Points the photo shows are kept (a still face is
-    the photo itself); an eye opened wider keeps off the upper margin (WIDENED). Also
-    returns which eyes (2,) had points turned: their map is no longer smooth across it."""
+    kept on the eyeball the photo (its `eyes`) shows. An eye opened wider than its photo's,
+    or looking down, shows eyeball the photo's upper lid covers, and sampled there it drew
+    the lid's lashes a second time across the eye. Such a point turns about the photo's iris
+    centre until the photo shows it. Points the photo shows are kept (a still face is the
+    photo itself); an eye opened wider keeps off the upper margin (WIDENED). Also returns
+    which eyes (2,) had points turned: their map is no longer smooth across it."""
+    widened = smoothstep(_eye_gaps(t_out) / np.maximum(eyes.gaps, 1e-6) - 1.0, *WIDENED)
+    keep_off = EYEBALL_INSET * widened[eye]
+    rel = (z - eyes.centre[eye]) / eyes.axis[eye]
+    hidden = np.flatnonzero(~eyes.shows(rel, eye, keep_off))
+    if not len(hidden):
+        return z, np.zeros(2, bool)
+    rel, eye, keep_off = rel[hidden], eye[hidden], keep_off[hidden]
+    # Iris shrinks toward its centre (it keeps its colour, and no seam splits it), white turns
+    # toward the axis, to the white beside the iris: by the least share of the way that the
+    # photo shows, found by halving.
+    white = np.abs(rel) >= eyes.iris_radius[eye]
+    side = np.where(rel.real >= 0, 1.0, -1.0)
+    radius, angle = np.abs(rel), np.angle(rel * side)
+
+    def turned(share: np.ndarray) -> np.ndarray:
+        return np.where(white, side * radius * np.exp(1j * angle * (1.0 - share)),
+                        rel * (1.0 - share))
+
+    can = eyes.shows(turned(np.ones(len(rel))), eye, keep_off)  # else left as it is
+    low, high = np.zeros(len(rel)), np.ones(len(rel))
+    for _ in range(EYEBALL_HALVINGS):
+        middle = (low + high) / 2
+        shown = eyes.shows(turned(middle), eye, keep_off)
+        high, low = np.where(shown, middle, high), np.where(shown, low, middle)
+    moved = np.flatnonzero(can)
     out = z.copy()
-    turned_eyes = np.zeros(2, bool)
-    widened = smoothstep(_eye_gaps(t_out) / np.maximum(gaps, 1e-6) - 1.0, *WIDENED)
-    for k, photo in enumerate(eyes):
-        mine = np.flatnonzero(eye == k)
-        if not len(mine):
-            continue
-        rel = (z[mine] - photo.centre) / photo.axis
-        keep_off = EYEBALL_INSET * float(widened[k])
-        hidden = np.flatnonzero(~photo.shows(rel, keep_off))
-        if not len(hidden):
-            continue
-        rel = rel[hidden]
-        # Iris shrinks toward its centre (it keeps its colour, and no seam splits it), white
-        # turns toward the axis, to the white beside the iris: by the least share of the
-        # way that the photo shows, found by halving.
-        white = np.abs(rel) >= photo.iris_radius
-        side = np.where(rel.real >= 0, 1.0, -1.0)
-        radius, angle = np.abs(rel), np.angle(rel * side)
-
-        def turned(share: np.ndarray) -> np.ndarray:
-            return np.where(white, side * radius * np.exp(1j * angle * (1.0 - share)),
-                            rel * (1.0 - share))
-
-        can = photo.shows(turned(np.ones(len(rel))), keep_off)  # else left as it is
-        low, high = np.zeros(len(rel)), np.ones(len(rel))
-        for _ in range(EYEBALL_HALVINGS):
-            middle = (low + high) / 2
-            shown = photo.shows(turned(middle), keep_off)
-            high, low = np.where(shown, middle, high), np.where(shown, low, middle)
-        moved = np.flatnonzero(can)
-        out[mine[hidden[moved]]] = photo.centre + turned(high)[moved] * photo.axis
-        turned_eyes[k] = len(moved) > 0
-    return out, turned_eyes
+    out[hidden[moved]] = (eyes.centre[eye[moved]]
+                          + turned(high)[moved] * eyes.axis[eye[moved]])
+    return out, np.bincount(eye[moved], minlength=2) > 0
 
 
 @dataclass(frozen=True)
@@ -480,8 +487,7 @@ class DenseMotion:
         for k, label in enumerate(_EYES):
             self._eye_of_triangle[portrait.triangle_region == label] = k
         self._lids = _lids_at_rest(self._src, self._src)
-        self._photo_eyes = (_PhotoEye.of(self._src, 0), _PhotoEye.of(self._src, 1))
-        self._photo_gaps = _eye_gaps(self._src)
+        self._photo_eyes = _PhotoEyes.of(self._src)
         self._facing = np.sign(_signed_areas(self._src[portrait.triangles]))
         self._openings = np.flatnonzero(portrait.triangle_region != SKIN)
         self._shell = HeadShell(portrait.landmarks)
@@ -609,8 +615,7 @@ class DenseMotion:
             z = scale[eye] * (points[:, 0] + 1j * points[:, 1])[:, None] + shift[eye]
             turned = np.zeros(2, bool)
             if onto_eyeball:  # the portrait's own eyes
-                z[:, 0], turned = _onto_eyeball(z[:, 0], eye, t_out, self._photo_eyes,
-                                                self._photo_gaps)
+                z[:, 0], turned = _onto_eyeball(z[:, 0], eye, t_out, self._photo_eyes)
             sources[in_eye] = np.stack([z.real, z.imag], -1).reshape(len(in_eye), -1)
             return turned
         return np.zeros(2, bool)
@@ -685,7 +690,7 @@ class DenseMotion:
         rows, cols = rows + y0, cols + x0
         scale, shift = _eyeballs(t_out, self._src[None])
         z = scale[k, 0] * (cols + 1j * rows) + shift[k, 0]
-        z, _ = _onto_eyeball(z, np.full(len(rows), k), t_out, self._photo_eyes, self._photo_gaps)
+        z, _ = _onto_eyeball(z, np.full(len(rows), k), t_out, self._photo_eyes)
         return Patch(rows.astype(np.int64), cols.astype(np.int64),
                      np.stack([z.real, z.imag], 1).astype(np.float32))
 
