@@ -101,6 +101,16 @@ def part(points: np.ndarray, upper: np.ndarray, lower: np.ndarray,
     points[upper], points[lower] = middle - half_gap, middle + half_gap
 
 
+def eye_opening_ratios(points: np.ndarray) -> np.ndarray:
+    """Each eye's lid gap over its width (right, left): how open the eyes are, whatever the
+    face's size."""
+    lids = np.array([RIGHT_EYE_LID_MID, LEFT_EYE_LID_MID])
+    corners = np.array([RIGHT_EYE_CORNERS, LEFT_EYE_CORNERS])
+    gap = np.linalg.norm(points[lids[:, 0], :2] - points[lids[:, 1], :2], axis=-1)
+    width = np.linalg.norm(points[corners[:, 0], :2] - points[corners[:, 1], :2], axis=-1)
+    return gap / np.maximum(width, 1e-6)
+
+
 def mouth_opening_ratio(points: np.ndarray) -> float:
     """Inner-lip gap over mouth width: how open the mouth is, whatever the face's size."""
     gap = np.linalg.norm(points[MOUTH_INNER_MID[0], :2] - points[MOUTH_INNER_MID[1], :2])

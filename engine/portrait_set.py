@@ -48,15 +48,8 @@ class FaceState:
         yaw, pitch, _ = rotation_to_euler_deg(umeyama(main[rigid], landmarks[rigid]).rotation)
         return FaceState(topo.mouth_opening_ratio(landmarks),
                          width / max(topo.interocular(landmarks), 1e-6),
-                         (_eye_opening(landmarks, topo.RIGHT_EYE_LID_MID, topo.RIGHT_EYE_CORNERS),
-                          _eye_opening(landmarks, topo.LEFT_EYE_LID_MID, topo.LEFT_EYE_CORNERS)),
+                         tuple(float(r) for r in topo.eye_opening_ratios(landmarks)),
                          yaw, pitch)
-
-
-def _eye_opening(landmarks: np.ndarray, lids: tuple[int, int], corners: tuple[int, int]) -> float:
-    gap = np.linalg.norm(landmarks[lids[0], :2] - landmarks[lids[1], :2])
-    width = np.linalg.norm(landmarks[corners[0], :2] - landmarks[corners[1], :2])
-    return float(gap / max(width, 1e-6))
 
 
 @dataclass

@@ -273,10 +273,9 @@ _EYES = {RIGHT_EYE_INTERIOR: (topo.RIGHT_EYE_CORNERS, topo.RIGHT_IRIS_CENTER),
 
 # The landmarks that place each eyeball: (first corner, second corner, iris) by eye.
 _EYE_POINTS = np.array([[*corners, iris] for corners, iris in _EYES.values()]).T
-# Each eye's lid margins (upper, lower) and middle lid points, in _EYES' order.
+# Each eye's lid margins (upper, lower), in _EYES' order.
 _EYE_MARGINS = ((topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER),
                 (topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER))
-_EYE_MIDS = np.array([topo.RIGHT_EYE_LID_MID, topo.LEFT_EYE_LID_MID])
 # An eye opened wider than its photo's by this share (of the photo's gap over width) keeps
 # its eyeball off the photo's upper lid margin, fully from the second: by EYEBALL_INSET of
 # the photo's opening, which there holds lashes and the lid's rim, not eyeball.
@@ -301,16 +300,6 @@ def _eyeballs(t_out: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return a.T, b.T
 
 
-def _eye_gaps(landmarks: np.ndarray) -> np.ndarray:
-    """Each eye's lid gap over its width, (..., 2 eyes), of landmarks (..., 478, 2+)."""
-    corners = np.array([topo.RIGHT_EYE_CORNERS, topo.LEFT_EYE_CORNERS])
-    gap = np.linalg.norm(landmarks[..., _EYE_MIDS[:, 0], :2] - landmarks[..., _EYE_MIDS[:, 1], :2],
-                         axis=-1)
-    width = np.linalg.norm(landmarks[..., corners[:, 0], :2] - landmarks[..., corners[:, 1], :2],
-                           axis=-1)
-    return gap / np.maximum(width, 1e-6)
-
-
 @dataclass(frozen=True)
 class _PhotoEyes:
     """A photo's two eyes, each in its own frame: x along the eye's axis, y across from the
@@ -324,7 +313,7 @@ class _PhotoEyes:
     lower: np.ndarray
     iris_radius: np.ndarray  # (2,)
     slack: np.ndarray  # (2,) EYEBALL_SLACK of each eye's width
-    gaps: np.ndarray  # (2,) each eye's lid gap over its width (_eye_gaps)
+    gaps: np.ndarray  # (2,) each eye's lid gap over its width (topo.eye_opening_ratios)
 
     @staticmethod
     def of(landmarks: np.ndarray) -> "_PhotoEyes":
@@ -339,15 +328,16 @@ class _PhotoEyes:
             for margin, lid in zip(margins, lids):
                 line = (p[lid] - p[iris]) / axis
                 line = line[np.argsort(line.real)]
-                ends = np.array([line[0] - _EYES_APART / 4, line[-1] + _EYES_APART / 4]).real
-                margin.append(np.stack([np.r_[ends[0], line.real, ends[1]] + k * _EYES_APART,
+                x = np.r_[line.real[0] - _EYES_APART / 4, line.real, line.real[-1] + _EYES_APART / 4]
+                margin.append(np.stack([x + k * _EYES_APART,
                                         np.r_[line.imag[0], line.imag, line.imag[-1]]], 1))
             centres.append(p[iris])
             axes.append(axis)
             radii.append(np.abs(p[iris + 1:iris + 5] - p[iris]).mean())  # its four rim points
             widths.append(width)
         return _PhotoEyes(np.array(centres), np.array(axes), *(np.concatenate(m) for m in margins),
-                          np.array(radii), EYEBALL_SLACK * np.array(widths), _eye_gaps(landmarks))
+                          np.array(radii), EYEBALL_SLACK * np.array(widths),
+                          topo.eye_opening_ratios(landmarks))
 
     def shows(self, points: np.ndarray, eye: np.ndarray, keep_off: np.ndarray) -> np.ndarray:
         """Which `points` (each in its `eye`'s frame) the photo shows as eyeball: below the
@@ -369,7 +359,8 @@ def _onto_eyeball(z: np.ndarray, eye: np.ndarray, t_out: np.ndarray,
     centre until the photo shows it. Points the photo shows are kept (a still face is the
     photo itself); an eye opened wider keeps off the upper margin (WIDENED). Also returns
     which eyes (2,) had points turned: their map is no longer smooth across it."""
-    widened = smoothstep(_eye_gaps(t_out) / np.maximum(eyes.gaps, 1e-6) - 1.0, *WIDENED)
+    widened = smoothstep(topo.eye_opening_ratios(t_out) / np.maximum(eyes.gaps, 1e-6) - 1.0,
+                         *WIDENED)
     keep_off = EYEBALL_INSET * widened[eye]
     rel = (z - eyes.centre[eye]) / eyes.axis[eye]
     hidden = np.flatnonzero(~eyes.shows(rel, eye, keep_off))
