@@ -328,7 +328,8 @@ class _PhotoEyes:
             for margin, lid in zip(margins, lids):
                 line = (p[lid] - p[iris]) / axis
                 line = line[np.argsort(line.real)]
-                x = np.r_[line.real[0] - _EYES_APART / 4, line.real, line.real[-1] + _EYES_APART / 4]
+                reach = _EYES_APART / 4  # flat on past the corners
+                x = np.r_[line.real[0] - reach, line.real, line.real[-1] + reach]
                 margin.append(np.stack([x + k * _EYES_APART,
                                         np.r_[line.imag[0], line.imag, line.imag[-1]]], 1))
             centres.append(p[iris])
