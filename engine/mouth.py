@@ -14,7 +14,7 @@ about 0.08 of the mouth width): on small speech openings it reads too dark, too 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -57,6 +57,10 @@ THROAT_FROM = (0.12, 0.45)
 THROAT_DEPTH = 0.85
 TONGUE_ALPHA = 0.8
 TONGUE_SHADE = 0.75  # the tongue: this share of the lips' colour
+# The soft edges of the painted opening (in mouth widths): the interior's, and the closed
+# lips' meeting line's. The target's mouth is worked out only as far as they reach.
+INTERIOR_FEATHER = 0.03
+SEAM_FEATHER = 0.015
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
@@ -103,10 +107,20 @@ class MouthFrame:
     upper: np.ndarray  # v of the upper inner lip at each pixel's u
     lower: np.ndarray
     axes: MouthAxes
+    # The drawn interior's shading by what is drawn (shading()): a set's photos share one
+    # placement of the mouth (MouthInterior.apply), and most draw the same.
+    _shadings: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def width(self) -> float:  # corner to corner, pixels
         return self.axes.width
+
+    def shading(self, rows: tuple[bool, bool], own_opening: float):
+        """The drawn interior's weight maps here (_shading), worked out once per frame."""
+        key = (rows, own_opening)
+        if key not in self._shadings:
+            self._shadings[key] = _shading(self, rows, own_opening)
+        return self._shadings[key]
 
     @staticmethod
     def of(points: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> "MouthFrame":
@@ -179,10 +193,10 @@ class MouthInterior:
         (x0, y0, x1, y1), frame = placed
         if alpha <= 0.0:  # closing: the lips' meeting line over what was between them
             alpha = closing
-            mask = frame.inside(feather=max(frame.width * 0.015, 0.8))
+            mask = frame.inside(feather=_feather(frame.width, SEAM_FEATHER))
             interior = np.broadcast_to(self._lip * SEAM_SHADE, mask.shape + (3,))
         else:
-            mask = frame.inside(feather=max(frame.width * 0.03, 0.8))
+            mask = frame.inside(feather=_feather(frame.width, INTERIOR_FEATHER))
             interior = self._drawn(frame)
             if self._real is not None:
                 for layer in self._real_layers(frame):
@@ -201,59 +215,15 @@ class MouthInterior:
         Every layer is a flat colour times a shade, so the picture is the lips', the cavity's
         and the teeth's colours each times one weight map (worked out as single-channel
         planes: NumPy broadcasts slowly along an axis of three)."""
-        gap = np.maximum(f.lower - f.upper, 1e-3)
-        depth = np.clip((f.v - f.upper) / gap, 0, 1)  # 0 at the upper lip, 1 at the lower
-        centre = np.sqrt(np.clip(1 - f.u ** 2, 0, 1))  # 1 mid-mouth, 0 at the corners
-        opening = gap / f.width
-        # The inside of the lips and cheeks is lit through the opening, in the lips' own hue:
-        # a slit is in shadow, a wide mouth lets the light in; the throat behind the middle
-        # stays dark. A soft fall-off, never a flat hole.
-        wall = INNER_WALL[0] + (INNER_WALL[1] - INNER_WALL[0]) * smoothstep(opening, *LIT_FROM)
-        reach = np.sqrt(f.u ** 2 + ((depth - THROAT_AT) / 0.5) ** 2)
-        throat = ((1 - smoothstep(reach, *THROAT_FALLOFF))
-                  * smoothstep(opening, *THROAT_FROM) * THROAT_DEPTH)
-        # The tongue fills the bottom of the mouth, lit from the front.
-        tongue_shape = 1 - ((f.u / 0.65) ** 2 + ((depth - 1.0) / 0.5) ** 2)
-        tongue = TONGUE_ALPHA * np.clip(tongue_shape * 3, 0, 1) * smoothstep(opening, 0.08, 0.3)
-        lip = (wall * (1 - throat) * (1 - tongue)
-               + TONGUE_SHADE * (0.8 + 0.2 * centre) * tongue)
-        cavity = throat * (1 - tongue)
-        teeth = 0.0
-        if any(self._drawn_rows):  # (rows the portrait shows are carried: _real_layers)
-            covered, teeth = self._draw_teeth(f, gap, centre, *self._drawn_rows)
-            lip *= covered
-            cavity *= covered
+        lip, cavity, teeth = f.shading(self._drawn_rows, self._own_opening)
         planes = [lip * self._lip[c] + cavity * self._cavity[c] + teeth * self._drawn_teeth[c]
                   for c in range(3)]
         return cv2.merge([plane.astype(np.float32) for plane in planes])
 
-    def _draw_teeth(self, f: MouthFrame, gap: np.ndarray, centre: np.ndarray, upper_row: bool,
-                    lower_row: bool) -> tuple[np.ndarray, np.ndarray]:
-        """The drawn teeth (the rows asked for): how much of what is behind them still shows,
-        and their colour's weight (the teeth's colour times it)."""
-        profile = np.sqrt(np.clip(1 - (f.u / 0.85) ** 2, 0, 1))  # the dental arch, seen from front
-        edge = max(f.width * 0.01, 0.5)
-        below_upper = f.v - f.upper
-        # Sized to the mouth: at most TEETH_OF_GAP of the opening, so a small opening keeps a
-        # shadowed line under the teeth, never a grey band from lip to lip.
-        upper_height = np.minimum(UPPER_TEETH * f.width * profile, TEETH_OF_GAP * gap) * upper_row
-        upper = np.clip((upper_height - below_upper) / edge, 0, 1)
-        above_lower = f.lower - f.v
-        # ...from an opening past the portrait's own (a smile's is taken by its upper row)
-        lower_height = (LOWER_TEETH * f.width * profile * lower_row
-                        * smoothstep(gap / f.width - self._own_opening, *LOWER_TEETH_FROM))
-        lower = np.clip((lower_height - above_lower) / edge, 0, 1)
-        # Gaps between teeth: faint dark lines about every 0.3 of the half-width.
-        seams = 1 - 0.15 * np.exp(-((((f.u / 0.3) + 0.5) % 1 - 0.5) * f.width * 0.15 / edge) ** 2)
-        # Teeth darken toward the corners and just under the upper lip (its shadow); the lower
-        # row is in the upper jaw's shadow. The upper row is drawn over the lower.
-        shade = (0.45 + 0.55 * centre) * seams
-        lip_shadow = 1 - 0.35 * np.exp(-below_upper / (f.width * 0.025))
-        covered = (1 - lower) * (1 - upper)
-        return covered, (0.75 * shade * lower * (1 - upper) + shade * lip_shadow * upper)
-
     def _real_interior(self, image: np.ndarray) -> "_RealInterior | None":
-        box = _mouth_box(self._landmarks, image.shape)
+        # Teeth reach past the inner lips (within the outer ones): a tenth of the mouth's span.
+        ring = self._landmarks[topo.INNER_LIP_RING, 0]
+        box = _mouth_box(self._landmarks, image.shape, int(np.ceil(np.ptp(ring) * 0.1)) + 2)
         if box is None:
             return None
         (x0, y0, x1, y1), xs, ys = box
@@ -315,24 +285,86 @@ class _RealInterior:
     axes: MouthAxes  # the photo's mouth
 
 
+def _shading(f: MouthFrame, rows: tuple[bool, bool], own_opening: float
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray | float]:
+    """The drawn interior's weight maps in pixels of f: of the lips' colour, the cavity's and
+    the teeth's (see MouthInterior._drawn), drawing the teeth `rows` (upper, lower) over an
+    opening the portrait's own teeth fill up to `own_opening`."""
+    gap = np.maximum(f.lower - f.upper, 1e-3)
+    depth = np.clip((f.v - f.upper) / gap, 0, 1)  # 0 at the upper lip, 1 at the lower
+    centre = np.sqrt(np.clip(1 - f.u ** 2, 0, 1))  # 1 mid-mouth, 0 at the corners
+    opening = gap / f.width
+    # The inside of the lips and cheeks is lit through the opening, in the lips' own hue:
+    # a slit is in shadow, a wide mouth lets the light in; the throat behind the middle
+    # stays dark. A soft fall-off, never a flat hole.
+    wall = INNER_WALL[0] + (INNER_WALL[1] - INNER_WALL[0]) * smoothstep(opening, *LIT_FROM)
+    reach = np.sqrt(f.u ** 2 + ((depth - THROAT_AT) / 0.5) ** 2)
+    throat = ((1 - smoothstep(reach, *THROAT_FALLOFF))
+              * smoothstep(opening, *THROAT_FROM) * THROAT_DEPTH)
+    # The tongue fills the bottom of the mouth, lit from the front.
+    tongue_shape = 1 - ((f.u / 0.65) ** 2 + ((depth - 1.0) / 0.5) ** 2)
+    tongue = TONGUE_ALPHA * np.clip(tongue_shape * 3, 0, 1) * smoothstep(opening, 0.08, 0.3)
+    lip = (wall * (1 - throat) * (1 - tongue)
+           + TONGUE_SHADE * (0.8 + 0.2 * centre) * tongue)
+    cavity = throat * (1 - tongue)
+    teeth = 0.0
+    if any(rows):  # (rows the portrait shows are carried: MouthInterior._real_layers)
+        covered, teeth = _teeth_shading(f, gap, centre, *rows, own_opening)
+        lip *= covered
+        cavity *= covered
+    return lip, cavity, teeth
+
+
+def _teeth_shading(f: MouthFrame, gap: np.ndarray, centre: np.ndarray, upper_row: bool,
+                   lower_row: bool, own_opening: float) -> tuple[np.ndarray, np.ndarray]:
+    """The drawn teeth (the rows asked for): how much of what is behind them still shows,
+    and their colour's weight (the teeth's colour times it)."""
+    profile = np.sqrt(np.clip(1 - (f.u / 0.85) ** 2, 0, 1))  # the dental arch, seen from front
+    edge = max(f.width * 0.01, 0.5)
+    below_upper = f.v - f.upper
+    # Sized to the mouth: at most TEETH_OF_GAP of the opening, so a small opening keeps a
+    # shadowed line under the teeth, never a grey band from lip to lip.
+    upper_height = np.minimum(UPPER_TEETH * f.width * profile, TEETH_OF_GAP * gap) * upper_row
+    upper = np.clip((upper_height - below_upper) / edge, 0, 1)
+    above_lower = f.lower - f.v
+    # ...from an opening past the portrait's own (a smile's is taken by its upper row)
+    lower_height = (LOWER_TEETH * f.width * profile * lower_row
+                    * smoothstep(gap / f.width - own_opening, *LOWER_TEETH_FROM))
+    lower = np.clip((lower_height - above_lower) / edge, 0, 1)
+    # Gaps between teeth: faint dark lines about every 0.3 of the half-width.
+    seams = 1 - 0.15 * np.exp(-((((f.u / 0.3) + 0.5) % 1 - 0.5) * f.width * 0.15 / edge) ** 2)
+    # Teeth darken toward the corners and just under the upper lip (its shadow); the lower
+    # row is in the upper jaw's shadow. The upper row is drawn over the lower.
+    shade = (0.45 + 0.55 * centre) * seams
+    lip_shadow = 1 - 0.35 * np.exp(-below_upper / (f.width * 0.025))
+    covered = (1 - lower) * (1 - upper)
+    return covered, (0.75 * shade * lower * (1 - upper) + shade * lip_shadow * upper)
+
+
 Placement = tuple[tuple[int, int, int, int], MouthFrame]  # (x0, y0, x1, y1) and its pixels
 
 
 def place(target_out: np.ndarray, shape: tuple[int, ...]) -> Placement | None:
     """Where the mouth of `target_out` lies in an image of `shape`: its box and the box's
     pixels in mouth coordinates; None if it is off the image."""
-    box = _mouth_box(target_out, shape)
+    # Nothing is painted past the feather's reach (the mask is 0 there: MouthFrame.inside).
+    reach = _feather(MouthAxes.of(target_out).width, INTERIOR_FEATHER)
+    box = _mouth_box(target_out, shape, int(np.ceil(reach)) + 2)
     if box is None:
         return None
     corners, xs, ys = box
     return corners, MouthFrame.of(target_out, xs, ys)
 
 
-def _mouth_box(points: np.ndarray, shape: tuple[int, ...]):
-    """The pixels around the inner lips (with a margin for feathering), clipped to the image:
+def _feather(width: float, share: float) -> float:
+    """A soft edge of `share` of a mouth `width` pixels wide, in pixels (at least 0.8)."""
+    return max(width * share, 0.8)
+
+
+def _mouth_box(points: np.ndarray, shape: tuple[int, ...], pad: int):
+    """The pixels around the inner lips with a margin of `pad`, clipped to the image:
     ((x0, y0, x1, y1), xs, ys) with xs, ys their coordinate grids; None if none are inside."""
     ring = points[topo.INNER_LIP_RING, :2]
-    pad = int(np.ceil(np.ptp(ring[:, 0]) * 0.1)) + 2
     x0, y0 = np.maximum(np.floor(ring.min(0)).astype(int) - pad, 0)
     x1, y1 = np.minimum(np.ceil(ring.max(0)).astype(int) + pad, [shape[1], shape[0]])
     if x1 <= x0 or y1 <= y0:
