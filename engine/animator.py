@@ -67,10 +67,10 @@ class PortraitAnimator:
         these (FrameResult.set_weights) instead, choosing nothing."""
         image = self._renderer.render(warp)
         self._backdrop.apply(image, warp)
-        self._mouth.apply(image, self.framing.to_output(target))
+        placed = self._mouth.apply(image, self.framing.to_output(target))
         if set_weights is None:
             self.compositor.choose(target, timestamp)
-        self.compositor.apply(image, warp, target, set_weights)
+        self.compositor.apply(image, warp, target, set_weights, placed)
         return image
 
     def __call__(self, target: np.ndarray) -> np.ndarray:

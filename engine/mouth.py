@@ -356,6 +356,19 @@ def place(target_out: np.ndarray, shape: tuple[int, ...]) -> Placement | None:
     return corners, MouthFrame.of(target_out, xs, ys)
 
 
+def moved_placement(placed: Placement | None, left: int, top: int,
+                    shape: tuple[int, ...]) -> Placement | None:
+    """`placed` (an image's) in a crop of that image from (`left`, `top`) of `shape`: the
+    same pixels in mouth coordinates, its box moved; None if it is not all in the crop."""
+    if placed is None:
+        return None
+    (x0, y0, x1, y1), frame = placed
+    x0, y0, x1, y1 = x0 - left, y0 - top, x1 - left, y1 - top
+    if x0 < 0 or y0 < 0 or x1 > shape[1] or y1 > shape[0]:
+        return None
+    return (x0, y0, x1, y1), frame
+
+
 def _feather(width: float, share: float) -> float:
     """A soft edge of `share` of a mouth `width` pixels wide, in pixels (at least 0.8)."""
     return max(width * share, 0.8)
