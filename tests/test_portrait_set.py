@@ -267,3 +267,30 @@ def test_weights_fade_and_hold(astronaut_set):
                 assert np.abs(weights - previous).max() <= dt / FADE_SECONDS + 1e-9
             previous = weights
         assert weights[MOUTH, 1] > 0.9
+
+
+def test_the_photos_mouths_take_the_main_renders_place(astronaut_set, monkeypatch):
+    """Every photo of a set paints its mouth's interior where the main render placed its own
+    (set_render: the placement moved into the crop drawn); the picture is the one each photo
+    placing the mouth again gives."""
+    from engine import set_render
+
+    animator = PortraitAnimator(astronaut_set, SIZE)
+    main = astronaut_set.main.landmarks
+    target = main + Edits(mouth_open=0.8).expression_offset(main)
+    weights = np.zeros((len(REGIONS), len(astronaut_set)))
+    weights[:, 0] = 1.0
+    weights[MOUTH] = [0.2, 0.4, 0.4]  # the shut-mouthed photo paints an interior too
+    shared, moved = [], set_render.moved_placement
+
+    def recorded(*args):
+        shared.append(moved(*args))
+        return shared[-1]
+
+    monkeypatch.setattr(set_render, "moved_placement", recorded)
+    warp = animator.warp(target)
+    once = animator.render(warp, target, set_weights=weights)
+    assert any(placed is not None for placed in shared)  # the main render's place was taken
+    monkeypatch.setattr(set_render, "moved_placement", lambda *args: None)
+    again = animator.render(warp, target, set_weights=weights)
+    assert np.array_equal(once, again)
