@@ -58,9 +58,13 @@ THROAT_DEPTH = 0.85
 TONGUE_ALPHA = 0.8
 TONGUE_SHADE = 0.75  # the tongue: this share of the lips' colour
 # The soft edges of the painted opening (in mouth widths): the interior's, and the closed
-# lips' meeting line's. The target's mouth is worked out only as far as they reach.
+# lips' meeting line's (also the photo's own opening, where its teeth are found). The target's
+# mouth is worked out only as far as they reach.
 INTERIOR_FEATHER = 0.03
 SEAM_FEATHER = 0.015
+# A photo's teeth are looked for this share of the mouth's span past its inner lips (they
+# reach toward the outer lips).
+TEETH_REACH = 0.1
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
@@ -123,9 +127,8 @@ class MouthFrame:
         return self._shadings[key]
 
     @staticmethod
-    def of(points: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> "MouthFrame":
-        """`points` are landmarks (x, y, ...); xs, ys a pixel grid (as from np.meshgrid)."""
-        axes = MouthAxes.of(points)
+    def of(axes: MouthAxes, xs: np.ndarray, ys: np.ndarray) -> "MouthFrame":
+        """The pixels of a grid (xs, ys as from np.meshgrid) in a mouth's `axes`."""
         u, v = axes.to_uv(xs, ys)
         u = u.astype(np.float32)
         return MouthFrame(u, v.astype(np.float32), axes.curve(topo.INNER_LIP_UPPER, u),
@@ -221,13 +224,13 @@ class MouthInterior:
         return cv2.merge([plane.astype(np.float32) for plane in planes])
 
     def _real_interior(self, image: np.ndarray) -> "_RealInterior | None":
-        # Teeth reach past the inner lips (within the outer ones): a tenth of the mouth's span.
         ring = self._landmarks[topo.INNER_LIP_RING, 0]
-        box = _mouth_box(self._landmarks, image.shape, int(np.ceil(np.ptp(ring) * 0.1)) + 2)
+        box = _mouth_box(self._landmarks, image.shape,
+                         int(np.ceil(np.ptp(ring) * TEETH_REACH)) + 2)
         if box is None:
             return None
         (x0, y0, x1, y1), xs, ys = box
-        f = MouthFrame.of(self._landmarks, xs, ys)
+        f = MouthFrame.of(MouthAxes.of(self._landmarks), xs, ys)
         rgb = image[y0:y1, x0:x1].astype(np.float32)
         # Teeth anywhere within the lips: mediapipe's inner lip often lies on the teeth.
         lips = cv2.GaussianBlur(_ring_mask(image.shape, self._landmarks, topo.OUTER_LIP_RING)
@@ -249,7 +252,7 @@ class MouthInterior:
         # between them) and the teeth past its edge: colour alone missed teeth in shade,
         # which then came out as fragments floating in the drawn cavity.
         own_teeth = np.median(rgb[teeth > 0.5], 0) if (teeth > 0.5).any() else self._teeth
-        teeth = np.maximum(teeth, f.inside(feather=max(f.width * 0.015, 0.8)))
+        teeth = np.maximum(teeth, f.inside(feather=_feather(f.width, SEAM_FEATHER)))
         return _RealInterior(np.array([x0, y0], np.float32),
                              np.dstack([rgb, teeth * upper]), np.dstack([rgb, teeth * (1 - upper)]),
                              own_teeth.astype(np.float32), f.axes)
@@ -348,12 +351,12 @@ def place(target_out: np.ndarray, shape: tuple[int, ...]) -> Placement | None:
     """Where the mouth of `target_out` lies in an image of `shape`: its box and the box's
     pixels in mouth coordinates; None if it is off the image."""
     # Nothing is painted past the feather's reach (the mask is 0 there: MouthFrame.inside).
-    reach = _feather(MouthAxes.of(target_out).width, INTERIOR_FEATHER)
-    box = _mouth_box(target_out, shape, int(np.ceil(reach)) + 2)
+    axes = MouthAxes.of(target_out)
+    box = _mouth_box(target_out, shape, int(np.ceil(_feather(axes.width, INTERIOR_FEATHER))) + 2)
     if box is None:
         return None
     corners, xs, ys = box
-    return corners, MouthFrame.of(target_out, xs, ys)
+    return corners, MouthFrame.of(axes, xs, ys)
 
 
 def moved_placement(placed: Placement | None, left: int, top: int,
