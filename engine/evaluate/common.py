@@ -37,10 +37,12 @@ def read_clip(clip: str | Path, max_frames: int | None = None) -> tuple[list[np.
 
 def animate(portrait: Portrait | PortraitSet, frames: Sequence[np.ndarray], fps: float,
             settings: Settings | None = None, times: Sequence[float] | None = None,
-            tears: list[Tear] | None = None) -> list[np.ndarray]:
+            tears: list[Tear] | None = None,
+            targets: list[np.ndarray | None] | None = None) -> list[np.ndarray]:
     """The portrait (or set) driven by `frames` in a fresh Session: one output frame per
     driving frame. `times`: each frame's time in seconds (default: i / fps). `tears`: a list
-    to receive each frame's Tear (tears.py)."""
+    to receive each frame's Tear (tears.py); `targets`: one for each frame's target landmarks
+    (output pixels)."""
     portraits = as_set(portrait)
     size = default_output_size(portraits.main, OUTPUT_LONG_SIDE)
     times = times if times is not None else [i / fps for i in range(len(frames))]
@@ -49,6 +51,8 @@ def animate(portrait: Portrait | PortraitSet, frames: Sequence[np.ndarray], fps:
         for frame, t in zip(frames, times):
             result = session.process(frame, t)
             images.append(result.image)
+            if targets is not None:
+                targets.append(result.target)
             if tears is not None:
                 tears.append(replace(session.tear_meter(result.warp, result.target),
                                      turn_shown=result.turn_shown))

@@ -83,8 +83,12 @@ class SelfReenactment:
     mesh: Scores = field(default_factory=Scores)  # the mesh reference, the floor
     temporal: Temporal | None = None  # the product's output vs the truth, all frames
     tears: Tears | None = None  # the product's maps (tears.py)
+    # The product's target landmarks (what the motion asked for, before anything is drawn)
+    # against the truth's, per frame: the landmark error that is the motion's (issue 23),
+    # apart from what drawing and finding the face again add (issue 24).
+    target_akd: list[float] = field(default_factory=list)
 
-    COLUMNS = PRODUCT_COLUMNS + tuple(MESH_COLUMNS) + Tears.COLUMNS
+    COLUMNS = PRODUCT_COLUMNS + ("t_akd",) + tuple(MESH_COLUMNS) + Tears.COLUMNS
 
     @property
     def missed(self) -> int:
@@ -96,7 +100,8 @@ class SelfReenactment:
 
     def row(self) -> dict[str, float]:
         product, mesh = self.product.means(), self.mesh.means()
-        return {**{c: product[c] for c in PRODUCT_COLUMNS},
+        target = float(np.mean(self.target_akd)) if self.target_akd else float("nan")
+        return {**{c: product[c] for c in PRODUCT_COLUMNS}, "t_akd": target,
                 **{c: mesh[m] for c, m in MESH_COLUMNS.items()},
                 **self.tears.row(), **self.temporal.row(), "missed": self.missed}
 
@@ -130,8 +135,8 @@ def reenact(name: str, truths: list[np.ndarray], fps: float, settings: Settings 
     """self_reenactment on frames already read (read_truths)."""
     result = SelfReenactment(name, len(truths))
     portrait = portrait_from_image(truths[0], name=f"frame 0 of {name}")
-    tears = []
-    rendered = animate(portrait, truths, fps, settings or SETTINGS, tears=tears)
+    tears, targets = [], []
+    rendered = animate(portrait, truths, fps, settings or SETTINGS, tears=tears, targets=targets)
     result.tears = Tears.of(tears[1:])  # frame 0 is the portrait itself
     truth_lms = find_landmarks(truths)
     # The floor warps frame 0 by the truth's own landmarks, not the product's fit of its photo:
@@ -149,6 +154,8 @@ def reenact(name: str, truths: list[np.ndarray], fps: float, settings: Settings 
         opened = truth_lms[i] is not None and metrics.mouth_opening(truth_lms[i]) > rest_opening
         result.product.add(rendered[i], truths[i], out_lms[i], truth_lms[i], opened)
         result.mesh.add(meshed[i], truths[i], mesh_lms[i], truth_lms[i], opened)
+        if truth_lms[i] is not None and targets[i] is not None:
+            result.target_akd.append(metrics.akd(targets[i], truth_lms[i]))
     return result
 
 
