@@ -96,3 +96,9 @@ def rotation_to_euler_deg(rotation: np.ndarray) -> tuple[float, float, float]:
     yaw = np.arctan2(-r[2, 0], np.hypot(r[0, 0], r[1, 0]))
     pitch, roll = np.arctan2(r[2, 1], r[2, 2]), np.arctan2(r[1, 0], r[0, 0])
     return float(np.degrees(yaw)), float(np.degrees(pitch)), float(np.degrees(roll))
+
+
+def signed_areas(tri_xy: np.ndarray) -> np.ndarray:
+    """Twice the signed area of each triangle (T, 3, 2): its sign is its winding."""
+    a, b, c = tri_xy[:, 0], tri_xy[:, 1], tri_xy[:, 2]
+    return (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])

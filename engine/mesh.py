@@ -1,35 +1,92 @@
 """The face mesh: triangulation, and smoothing of motion over it."""
 from __future__ import annotations
 
+import collections
+import functools
+import itertools
+
 import numpy as np
 import scipy.sparse as sparse
 import scipy.sparse.linalg as sparse_linalg
-from matplotlib.path import Path as Polygon
-from scipy.spatial import Delaunay
 
 from . import face_topology as topo
+from .geometry import signed_areas
 
 # Triangle regions: ordinary skin, and the openings the warp treats differently.
 SKIN, MOUTH_INTERIOR, RIGHT_EYE_INTERIOR, LEFT_EYE_INTERIOR = 0, 1, 2, 3
 
 
 def triangulate(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Delaunay mesh of the 468 face points, clipped to the face oval, openings labelled.
+    """The face's own surface mesh, openings zipped shut and labelled: (T, 3) triangles, wound
+    so that the side of the face `landmarks` shows has positive area (geometry.signed_areas),
+    and (T,) regions.
 
-    mediapipe's Python package lists mesh edges, not triangles (and misses some), so the mesh is
-    rebuilt on the face itself: there it is non-overlapping, which is what sampling needs.
+    The surface, not a Delaunay mesh of the photo's projection: on a turned photo the far
+    side's points fold back behind its outline, and a mesh of their projection joins points of
+    the two sides of the fold. Turned back toward the viewer, those triangles flip and leave
+    saw-teeth of background and mismatched skin down the cheek. On the surface, a triangle
+    the photo hides faces away in it and is drawn only where a target shows it (DenseMotion),
+    and the fold is where the photo's z-buffer hides the source (tears.py).
     """
-    xy = landmarks[:topo.N_MESH, :2]
-    tris = Delaunay(xy).simplices
-    centroids = xy[tris].mean(1)
-    inside_oval = Polygon(xy[topo.FACE_OVAL]).contains_points(centroids, radius=1e-6)
-    region = np.full(len(tris), SKIN, np.int8)
-    for label, ring in ((MOUTH_INTERIOR, topo.INNER_LIP_RING),
-                        (RIGHT_EYE_INTERIOR, topo.RIGHT_EYE_RING),
-                        (LEFT_EYE_INTERIOR, topo.LEFT_EYE_RING)):
-        region[np.isin(tris, ring).all(1)] = label
-    keep = inside_oval | (region != SKIN)
-    return tris[keep].astype(np.int32), region[keep]
+    surface, openings = _surface_mesh()
+    if signed_areas(landmarks[surface, :2]).sum() < 0:  # the walk's winding is either way
+        surface = surface[:, ::-1]
+    triangles = np.concatenate([surface] + [t for _, t in openings])
+    region = np.concatenate([np.full(len(surface), SKIN, np.int8)]
+                            + [np.full(len(t), label, np.int8) for label, t in openings])
+    return np.ascontiguousarray(triangles, np.int32), region
+
+
+@functools.cache
+def _surface_mesh() -> tuple[np.ndarray, list[tuple[int, np.ndarray]]]:
+    """The surface's triangles, consistently wound, and each opening's strip (region, (n, 3)).
+
+    mediapipe lists the surface's edges, not its faces: the faces are the edges' triangles,
+    less the two whose every edge is shared by three (a hole spanned by three edges, not a
+    face), wound alike by walking across shared edges."""
+    from mediapipe.python.solutions.face_mesh_connections import FACEMESH_TESSELATION
+
+    neighbours: dict[int, set[int]] = collections.defaultdict(set)
+    for a, b in FACEMESH_TESSELATION:
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    found = sorted({tuple(sorted((a, b, c))) for a, b in FACEMESH_TESSELATION
+                    for c in neighbours[a] & neighbours[b]})
+    uses = collections.Counter(e for t in found for e in itertools.combinations(t, 2))
+    faces = [t for t in found if min(uses[e] for e in itertools.combinations(t, 2)) < 3]
+    by_edge: dict[tuple[int, int], list[int]] = collections.defaultdict(list)
+    for k, face in enumerate(faces):
+        for edge in itertools.combinations(face, 2):
+            by_edge[edge].append(k)
+    wound: list[tuple[int, int, int] | None] = [None] * len(faces)
+    for start in range(len(faces)):
+        if wound[start] is not None:
+            continue
+        wound[start], todo = faces[start], [start]
+        while todo:
+            k = todo.pop()
+            a, b, c = wound[k]
+            for u, v in ((a, b), (b, c), (c, a)):
+                for j in by_edge[tuple(sorted((u, v)))]:
+                    if wound[j] is None:  # the shared edge runs the other way in a neighbour
+                        w = next(x for x in faces[j] if x != u and x != v)
+                        wound[j] = (v, u, w)
+                        todo.append(j)
+    openings = [(label, _zipped(upper, lower)) for label, upper, lower in (
+        (MOUTH_INTERIOR, topo.INNER_LIP_UPPER, topo.INNER_LIP_LOWER),
+        (RIGHT_EYE_INTERIOR, topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER),
+        (LEFT_EYE_INTERIOR, topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER))]
+    return np.array(wound, np.int64), openings
+
+
+def _zipped(upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    """An opening's triangles: a strip between its upper and lower rims (which share their
+    corners), so the two rims stay joined wherever they move."""
+    strip = []
+    for i in range(len(upper) - 1):
+        a, b, c, d = upper[i], upper[i + 1], lower[i + 1], lower[i]
+        strip += [t for t in ((a, c, d), (a, b, c)) if len(set(t)) == 3]
+    return np.array(strip, np.int64)
 
 
 # Points whose motion is their own: lips, lid margins, brows, irises, and the face's outline,

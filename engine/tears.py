@@ -7,7 +7,13 @@ where a smaller one is stretched over it, and at or below 0 where the map folds 
 turned over). Measured within the head, hair and neck (the person, as the portrait's selfie
 segmentation finds it, where the map moves), and not:
 - across the z-buffered face's edge: on a turn the far cheek is hidden behind the face, and the
-  map jumps over it by design; the jump is measured on its own (`seam`);
+  map jumps over it by design; the jump is measured on its own (`seam`); nor across an edge
+  within the face where one part hides another (the nose over the far cheek): cells whose
+  triangles are not near each other on the mesh;
+- where the photo's own z-buffer hides the source: a triangle the photo shows from behind (the
+  far cheek of a turned photo) has nothing of its own to show when a target turns it toward
+  the viewer, and is drawn from what covers it in the photo, mirrored; such cells are counted
+  on their own (`hidden`);
 - on the mouth and the eyes (within the outer lip ring and the lid rings, grown by a tenth of
   their width): the mouth's inside is painted over (mouth.py), the eye's is the eyeball placed
   whole, and closing lids' margins sample the lid skin above them (warp.py): squeezing and
@@ -19,9 +25,11 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import scipy.sparse as sparse
 
 from . import face_topology as topo
 from .framing import Framing
+from .geometry import signed_areas
 from .mesh import SKIN
 from .portrait import Portrait
 from .warp import CoarseWarp
@@ -42,6 +50,7 @@ class Tear:
     outside: int  # cells whose area change is outside AREA_LIMITS
     seam: float  # the largest jump across the face's edge, in grid cells' worth of portrait
     measured: int = 0  # cells measured
+    hidden: int = 0  # cells drawn from a source the photo hides (not measured)
     turn_shown: float = 1.0  # the share of the turn the frame showed (ease_turn.py)
 
 
@@ -53,6 +62,15 @@ class TearMeter:
         self._framing = framing
         self._alpha = alpha.astype(np.float32)
         self._opening = portrait.triangle_region != SKIN
+        corners = portrait.landmarks[portrait.triangles, :2]
+        self._hidden = (signed_areas(corners) <= 0) & ~self._opening
+        # Triangles within two rings of each other (sharing a vertex, or a neighbour that
+        # does): cells two apart on a continuous stretch of the surface are.
+        touches = sparse.csr_matrix(
+            (np.ones(portrait.triangles.size), (np.repeat(np.arange(len(corners)), 3),
+                                               portrait.triangles.ravel())))
+        near = (touches @ touches.T > 0).astype(np.int32)
+        self._near = (near @ near).toarray() > 0
 
     def __call__(self, warp: CoarseWarp, target_out: np.ndarray, head_only: bool = False
                  ) -> Tear:
@@ -66,17 +84,19 @@ class TearMeter:
         px, py = self._framing.to_portrait_axes(xs, ys)
         source = np.stack(np.meshgrid(px, py), -1) + warp.displacement  # (gh, gw, 2)
 
-        in_face = np.zeros(gh * gw, bool)
-        opening = np.zeros(gh * gw, bool)
+        owner = np.full(gh * gw, -1, np.int64)  # each cell's triangle, -1 off the face
         if warp.raster is not None:
             face = warp.raster.layer(0, gh * gw)
-            in_face[face.pixels] = True
-            opening[face.pixels] = self._opening[face.triangles]
-        in_face, opening = in_face.reshape(gh, gw), opening.reshape(gh, gw)
+            owner[face.pixels] = face.triangles
+        owner = owner.reshape(gh, gw)
+        in_face = owner >= 0
+        opening = in_face & self._opening[owner]
+        hidden = in_face & self._hidden[owner]
 
-        # Central differences where both neighbours are on the same side of the face's edge.
-        d_dx, same_x = _difference(source, in_face, axis=1)
-        d_dy, same_y = _difference(source, in_face, axis=0)
+        # Central differences where both neighbours are on the same stretch of the map: on
+        # the same side of the face's edge, and on the face on nearby triangles.
+        d_dx, same_x = _difference(source, owner, self._near, axis=1)
+        d_dy, same_y = _difference(source, owner, self._near, axis=0)
         det = (d_dx[..., 0] * d_dy[..., 1] - d_dx[..., 1] * d_dy[..., 0])
         area = det * (self._framing.scale ** 2) / (cell[0] * cell[1]) / 4.0
 
@@ -85,31 +105,42 @@ class TearMeter:
                            borderMode=cv2.BORDER_REPLICATE) > 0.5
         moving = warp.moving(MOVING)
         drawn = _grown(opening) | _parts(target_out[:, :2] / cell - 0.5, (gh, gw))
-        measured = person & moving & same_x & same_y & ~drawn
+        measured = person & moving & same_x & same_y & ~drawn & ~_grown(hidden)
         if head_only:
             _, down = topo.face_axes(target_out)
             chin_x, chin_y = target_out[topo.CHIN, :2]
             measured &= (xs[None, :] - chin_x) * down[0] + (ys[:, None] - chin_y) * down[1] <= 0
         values = area[measured]
         seam = _seam(source, in_face, person) * self._framing.scale / cell.mean()
+        shown_hidden = int((person & moving & hidden).sum())
         if not len(values):
-            return Tear(0, 1.0, 1.0, 0, seam)
+            return Tear(0, 1.0, 1.0, 0, seam, hidden=shown_hidden)
         low, high = AREA_LIMITS
         return Tear(int((values <= 0).sum()), float(values.min()), float(values.max()),
-                    int(((values < low) | (values > high)).sum()), seam, len(values))
+                    int(((values < low) | (values > high)).sum()), seam, len(values),
+                    shown_hidden)
 
 
-def _difference(source: np.ndarray, side: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """S(next) - S(previous) along `axis` (two cells apart), and where both neighbours and the
-    cell are on the same side of the face's edge (and inside the grid)."""
+def _difference(source: np.ndarray, owner: np.ndarray, near: np.ndarray,
+                axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """S(next) - S(previous) along `axis` (two cells apart), and where both neighbours are on
+    the cell's stretch of the map (and inside the grid): off the face all three, or on it on
+    triangles `near` (T, T) the cell's. `owner`: each cell's triangle, -1 off the face."""
     diff = np.zeros_like(source)
-    same = np.zeros(side.shape, bool)
+    same = np.zeros(owner.shape, bool)
     inner = (slice(None), slice(1, -1)) if axis == 1 else (slice(1, -1), slice(None))
     after = (slice(None), slice(2, None)) if axis == 1 else (slice(2, None), slice(None))
     before = (slice(None), slice(None, -2)) if axis == 1 else (slice(None, -2), slice(None))
     diff[inner] = source[after] - source[before]
-    same[inner] = (side[after] == side[inner]) & (side[before] == side[inner])
+    here = owner[inner]
+    same[inner] = _together(here, owner[after], near) & _together(here, owner[before], near)
     return diff, same
+
+
+def _together(a: np.ndarray, b: np.ndarray, near: np.ndarray) -> np.ndarray:
+    """Cells on the same stretch: both off the face, or on nearby triangles."""
+    on = (a >= 0) & (b >= 0)
+    return np.where(on, near[np.maximum(a, 0), np.maximum(b, 0)], (a < 0) & (b < 0))
 
 
 def _grown(mask: np.ndarray) -> np.ndarray:
@@ -153,11 +184,12 @@ class Tears:
     most_area: float
     seam: float  # the largest jump across the face's edge (Tear.seam)
     eased_frames: int  # frames that showed less than the whole turn (ease_turn.py)
+    hidden_frames: int = 0  # frames that drew from sources the photo hides (Tear.hidden)
 
-    COLUMNS = ("folds", "beyond", "area_min", "area_max", "seam", "eased")
+    COLUMNS = ("folds", "beyond", "area_min", "area_max", "seam", "eased", "hidden")
     # How a table's summary row reduces each column over its rows (Table.summarise).
     REDUCERS = {"folds": sum, "beyond": sum, "area_min": min, "area_max": max, "seam": max,
-                "eased": sum}
+                "eased": sum, "hidden": sum}
 
     @classmethod
     def of(cls, frames: list[Tear]) -> "Tears":
@@ -165,9 +197,9 @@ class Tears:
                    min((t.least_area for t in frames), default=1.0),
                    max((t.most_area for t in frames), default=1.0),
                    max((t.seam for t in frames), default=0.0),
-                   sum(t.turn_shown < 1.0 for t in frames))
+                   sum(t.turn_shown < 1.0 for t in frames), sum(t.hidden > 0 for t in frames))
 
     def row(self) -> dict[str, float]:
         return {"folds": self.fold_frames, "beyond": self.beyond_frames,
                 "area_min": self.least_area, "area_max": self.most_area, "seam": self.seam,
-                "eased": self.eased_frames}
+                "eased": self.eased_frames, "hidden": self.hidden_frames}

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import face_topology as topo
 from .framing import Framing
-from .geometry import Similarity, umeyama
+from .geometry import Similarity, signed_areas, umeyama
 from .head_shell import HeadShell
 from .lattice import Lattice
 from .mesh import LEFT_EYE_INTERIOR, RIGHT_EYE_INTERIOR, SKIN
@@ -250,12 +250,6 @@ def _barycentric(points: np.ndarray, corners: np.ndarray) -> np.ndarray:
     return bary / np.maximum(bary.sum(1, keepdims=True), 1e-12)
 
 
-def _signed_areas(tri_xy: np.ndarray) -> np.ndarray:
-    """Twice the signed area of each triangle (T, 3, 2): its sign is its winding."""
-    a, b, c = tri_xy[:, 0], tri_xy[:, 1], tri_xy[:, 2]
-    return (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
-
-
 def _cell_centres(n_cells: int, n_pixels: int) -> np.ndarray:
     """Output-pixel positions of a grid's cells, as cv2.resize (INTER_LINEAR) assumes them."""
     return (np.arange(n_cells) + 0.5) * n_pixels / n_cells - 0.5
@@ -480,8 +474,8 @@ class DenseMotion:
             self._eye_of_triangle[portrait.triangle_region == label] = k
         self._lids = _lids_at_rest(self._src, self._src)
         self._photo_eyes = _PhotoEyes.of(self._src)
-        self._facing = np.sign(_signed_areas(self._src[portrait.triangles]))
-        self._openings = np.flatnonzero(portrait.triangle_region != SKIN)
+        self._is_opening = portrait.triangle_region != SKIN
+        self._openings = np.flatnonzero(self._is_opening)
         self._shell = HeadShell(portrait.landmarks)
 
     def __call__(self, target: np.ndarray) -> WarpField:
@@ -631,11 +625,13 @@ class DenseMotion:
         return (t_out[:, :2] + 0.5) * [self._gw / w, self._gh / h] - 0.5
 
     def _front_facing(self, t_out: np.ndarray) -> np.ndarray:
-        """Indices of the triangles that face the viewer: wound as in the portrait. A turned
-        head shows the back of some (the far side of the nose, the far cheek); drawn, they
-        would fold the texture over."""
-        areas = _signed_areas(t_out[self._portrait.triangles, :2])
-        return np.flatnonzero((np.sign(areas) == self._facing) | (self._facing == 0))
+        """Indices of the triangles that face the viewer (mesh.triangulate winds the surface
+        so they have positive area), and the openings whichever way they face (a closed
+        mouth or eye is a sliver whose winding means nothing). A turned head shows the back
+        of some (the far side of the nose, the far cheek): drawn, they would fold the texture
+        over what hides them."""
+        areas = signed_areas(t_out[self._portrait.triangles, :2])
+        return np.flatnonzero((areas > 0) | self._is_opening)
 
     def _rasterize(self, xy: np.ndarray, t_out: np.ndarray, front: np.ndarray, width: int,
                    height: int, layers: np.ndarray | None = None) -> Raster:
