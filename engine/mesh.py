@@ -38,12 +38,12 @@ def triangulate(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @functools.cache
-def _surface_mesh() -> tuple[np.ndarray, list[tuple[int, np.ndarray]]]:
+def _surface_mesh() -> tuple[np.ndarray, tuple[tuple[int, np.ndarray], ...]]:
     """The surface's triangles, consistently wound, and each opening's strip (region, (n, 3)).
 
     mediapipe lists the surface's edges, not its faces: the faces are the edges' triangles,
     less the two whose every edge is shared by three (a hole spanned by three edges, not a
-    face), wound alike by walking across shared edges."""
+    face)."""
     from mediapipe.python.solutions.face_mesh_connections import FACEMESH_TESSELATION
 
     neighbours: dict[int, set[int]] = collections.defaultdict(set)
@@ -54,29 +54,29 @@ def _surface_mesh() -> tuple[np.ndarray, list[tuple[int, np.ndarray]]]:
                     for c in neighbours[a] & neighbours[b]})
     uses = collections.Counter(e for t in found for e in itertools.combinations(t, 2))
     faces = [t for t in found if min(uses[e] for e in itertools.combinations(t, 2)) < 3]
+    openings = tuple((label, _zipped(upper, lower)) for label, upper, lower in (
+        (MOUTH_INTERIOR, topo.INNER_LIP_UPPER, topo.INNER_LIP_LOWER),
+        (RIGHT_EYE_INTERIOR, topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER),
+        (LEFT_EYE_INTERIOR, topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER)))
+    return _wound_alike(faces), openings
+
+
+def _wound_alike(faces: list[tuple[int, int, int]]) -> np.ndarray:
+    """`faces` (T, 3) wound alike: walking from the first across shared edges, each neighbour
+    is turned so the edge it shares runs the other way (the surface is one piece)."""
     by_edge: dict[tuple[int, int], list[int]] = collections.defaultdict(list)
     for k, face in enumerate(faces):
         for edge in itertools.combinations(face, 2):
             by_edge[edge].append(k)
-    wound: list[tuple[int, int, int] | None] = [None] * len(faces)
-    for start in range(len(faces)):
-        if wound[start] is not None:
-            continue
-        wound[start], todo = faces[start], [start]
-        while todo:
-            k = todo.pop()
-            a, b, c = wound[k]
-            for u, v in ((a, b), (b, c), (c, a)):
-                for j in by_edge[tuple(sorted((u, v)))]:
-                    if wound[j] is None:  # the shared edge runs the other way in a neighbour
-                        w = next(x for x in faces[j] if x != u and x != v)
-                        wound[j] = (v, u, w)
-                        todo.append(j)
-    openings = [(label, _zipped(upper, lower)) for label, upper, lower in (
-        (MOUTH_INTERIOR, topo.INNER_LIP_UPPER, topo.INNER_LIP_LOWER),
-        (RIGHT_EYE_INTERIOR, topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER),
-        (LEFT_EYE_INTERIOR, topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER))]
-    return np.array(wound, np.int64), openings
+    wound, todo = {0: faces[0]}, [0]
+    while todo:
+        a, b, c = wound[todo.pop()]
+        for u, v in ((a, b), (b, c), (c, a)):
+            for j in by_edge[tuple(sorted((u, v)))]:
+                if j not in wound:
+                    wound[j] = (v, u, next(x for x in faces[j] if x != u and x != v))
+                    todo.append(j)
+    return np.array([wound[k] for k in range(len(faces))], np.int64)
 
 
 def _zipped(upper: np.ndarray, lower: np.ndarray) -> np.ndarray:

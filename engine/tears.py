@@ -103,16 +103,15 @@ class TearMeter:
         person = cv2.remap(self._alpha, source[..., 0].astype(np.float32),
                            source[..., 1].astype(np.float32), cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_REPLICATE) > 0.5
-        moving = warp.moving(MOVING)
-        drawn = _grown(opening) | _parts(target_out[:, :2] / cell - 0.5, (gh, gw))
-        measured = person & moving & same_x & same_y & ~drawn & ~_grown(hidden)
+        region = person & warp.moving(MOVING)  # what may be measured
         if head_only:
             _, down = topo.face_axes(target_out)
             chin_x, chin_y = target_out[topo.CHIN, :2]
-            measured &= (xs[None, :] - chin_x) * down[0] + (ys[:, None] - chin_y) * down[1] <= 0
-        values = area[measured]
+            region &= (xs[None, :] - chin_x) * down[0] + (ys[:, None] - chin_y) * down[1] <= 0
+        shown_hidden = int((region & hidden).sum())
+        drawn = _grown(opening) | _parts(target_out[:, :2] / cell - 0.5, (gh, gw))
+        values = area[region & same_x & same_y & ~drawn & ~_grown(hidden)]
         seam = _seam(source, in_face, person) * self._framing.scale / cell.mean()
-        shown_hidden = int((person & moving & hidden).sum())
         if not len(values):
             return Tear(0, 1.0, 1.0, 0, seam, hidden=shown_hidden)
         low, high = AREA_LIMITS
