@@ -713,7 +713,12 @@ class DenseMotion:
         below = np.maximum((self._coarse_out - t_out[topo.CHIN, :2]) @ down, 0.0) / width
         base = self._framing.to_portrait_xy(self._coarse_out)
         moved = rigid.apply(self._coarse_out) - base
-        near, far = self._widened(HEAD_FALLOFF, moved, r, width)
+        # Below the chin the fall-off runs (1 + NECK_NARROWING) times as steep downward. A head
+        # moved up over a body that stays stretches the neck there, and folds it where the
+        # fall-off is shorter than the travel: widened for that part as well (a move down
+        # squeezes the neck, within the area limits; one sideways shears it).
+        up = np.where(below > 0, NECK_NARROWING * np.maximum(moved @ down, 0.0), 0.0)
+        near, far = self._widened(HEAD_FALLOFF, moved + up[:, None] * down, r, width)
         follow = moved * (1 - smoothstep(r + NECK_NARROWING * below, near, far))[:, None]
         # Nearly frontal, the flat similarity is as right as the shell and steadier: it does
         # not lean on the landmarks' noisy depth.

@@ -11,6 +11,7 @@ from engine import mouth as mouth_module
 from engine.mouth import MouthInterior
 from engine.evaluate.common import read_clip
 from engine.portrait import load_portrait, portrait_from_image
+from engine.session import Session
 from engine.tracking import FaceTracker
 from engine.mesh import SKIN
 from engine.warp import rasterize
@@ -391,3 +392,20 @@ def test_a_smiles_whole_row_of_teeth_rides_with_the_upper_lip():
     target = open_mouth(portrait.landmarks, 0.1)
     shown = teeth_pixels(render(target), framing.to_output(target))
     assert (shown >= 0.8 * teeth_pixels(portrait.image, portrait.landmarks)).all()
+
+
+
+@pytest.mark.parametrize("move", [(0.0, -0.7), (0.7, 0.0), (-0.5, 0.4)])  # face widths
+def test_a_head_moved_far_over_a_still_body_neither_folds_nor_tears_the_neck(
+        astronaut_portrait, move):
+    """A driver who leans, or holds the camera, carries the head far across the frame while
+    the portrait's body stays: the neck stretches, squeezes or shears between them, within the
+    area limits and without folding (a head moved up by more than the neck's short fall-off
+    folded it, issue 24)."""
+    with Session(astronaut_portrait, (256, 256)) as session:
+        animator, framing, meter = session._animator, session.framing, session.tear_meter
+    face = astronaut_portrait.landmarks
+    width = np.ptp(face[topo.FACE_OVAL, 0])
+    far = face + [move[0] * width, move[1] * width, 0.0]
+    tear = meter(animator.warp(far), framing.to_output(far))
+    assert tear.measured > 1000 and tear.folds == 0 and tear.outside == 0
