@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
+from engine import face_topology as topo
 from engine import metrics
 from engine.cli import build_parser
 from engine.evaluate import cross_identity, stretch_frame
@@ -210,3 +211,37 @@ def test_the_tear_measure_finds_folds_squeezes_and_a_face_come_off(astronaut_por
     tear = meter(animator.warp(turned), framing.to_output(turned))
     assert tear.folds == 0
     assert AREA_LIMITS[0] <= tear.least_area and tear.most_area <= AREA_LIMITS[1]
+
+
+
+def test_the_tear_measure_leaves_out_where_shut_lids_meet_but_not_the_cheek_below(
+        astronaut_portrait):
+    """Shut, an eye is a sliver: where the lids meet, the map jumps from the upper lid's skin
+    to the lower's by design (the eye is drawn, not warped), and the measure leaves out a band
+    of a tenth of the eye's width about it (grown in proportion to the sliver's own height, it
+    left out none); the same jump on the cheek past that band counts."""
+    from dataclasses import replace
+
+    from engine.expression import close_eyes
+    from engine.session import Session
+
+    portrait = astronaut_portrait
+    with Session(portrait, (256, 256)) as session:
+        animator, framing, meter = session._animator, session.framing, session.tear_meter
+    shut = close_eyes(portrait.landmarks, 1.0)
+    warp = animator.warp(shut)
+    target_out = framing.to_output(shut)
+    assert meter(warp, target_out).outside == 0
+    eye = target_out[topo.RIGHT_EYE_RING, :2]
+    cell = framing.output_size[0] / warp.displacement.shape[1]
+    cols = slice(int(eye[:, 0].min() / cell), int(eye[:, 0].max() / cell))
+
+    def jump_below(y: float) -> int:
+        """Cells past the area limits when the rows below `y` (output pixels) under the eye
+        sample eight cells' worth further down the portrait (squeezed five times over)."""
+        jumped = warp.displacement.copy()
+        jumped[int(y / cell) + 1:, cols, 1] += 8 * cell / framing.scale
+        return meter(replace(warp, displacement=jumped), target_out).outside
+
+    assert jump_below(eye[:, 1].mean()) == 0  # where the lids meet
+    assert jump_below(eye[:, 1].max() + np.ptp(eye[:, 0]) / 3) > 0  # the cheek below
