@@ -14,7 +14,11 @@ from .ramp import smoothstep
 AXES = (0.72, 0.78, 1.0)
 DEPTH = 0.9  # inter-ocular distances behind the face
 RAISE = 0.12  # face heights up: the skull and hair sit above the face's middle
-EDGE = (0.8, 1.0)  # the shell's pull fades out over this range of its radius (1: the outline)
+# The shell's pull fades out over this range of its radius (1: the outline). Over the outer
+# fifth only, the parallax inside it against the flat follow outside made a seam there: long
+# hair cut by a line on the far side from about 15 degrees of yaw, a far ear stretched into a
+# smear, the map folded beside the jaw (sadtalker_aoc driving young_woman_long_hair).
+EDGE = (0.5, 1.0)
 
 
 class HeadShell:
