@@ -186,7 +186,7 @@ class Tears:
     most_area: float
     seam: float  # the largest jump across the face's edge (Tear.seam)
     eased_frames: int  # frames that showed less than the whole turn (ease_turn.py)
-    hidden_frames: int = 0  # frames that drew from sources the photo hides (Tear.hidden)
+    hidden_frames: int  # frames that drew from sources the photo hides (Tear.hidden)
 
     COLUMNS = ("folds", "beyond", "area_min", "area_max", "seam", "eased", "hidden")
     # How a table's summary row reduces each column over its rows (Table.summarise).

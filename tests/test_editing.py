@@ -13,6 +13,7 @@ from engine import metrics
 from engine.backdrop import person_alpha
 from engine.demo_driver import DemoDriver
 from engine.editing import Edits
+from engine.geometry import signed_areas
 from engine.mesh import SKIN
 from engine.portrait import portrait_from_image
 from engine.session import Session
@@ -136,9 +137,7 @@ def test_turned_heads_draw_only_the_side_that_faces_the_viewer(astronaut_portrai
     triangles = astronaut_portrait.triangles[drawn]
 
     def winding(points):
-        a, b, c = (points[triangles[:, i], :2] for i in range(3))
-        return np.sign((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1])
-                       - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]))
+        return np.sign(signed_areas(points[triangles, :2]))
 
     turned = framing.to_portrait(result.target)
     assert len(drawn) > 300

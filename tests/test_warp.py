@@ -394,7 +394,6 @@ def test_a_smiles_whole_row_of_teeth_rides_with_the_upper_lip():
     assert (shown >= 0.8 * teeth_pixels(portrait.image, portrait.landmarks)).all()
 
 
-
 @pytest.mark.parametrize("move", [(0.0, -0.7), (0.7, 0.0), (-0.5, 0.4)])  # face widths
 def test_a_head_moved_far_over_a_still_body_neither_folds_nor_tears_the_neck(
         astronaut_portrait, move):
