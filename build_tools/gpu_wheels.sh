@@ -4,13 +4,15 @@
 # pip reaches PyPI; the device tool carries the folder (`carry: ["gpu_wheels"]`) and its command
 # installs the wheels with --no-index (that machine has no network).
 #
-# Only mediapipe is missing there. The rest of what those paths import is in the machine's
-# image: torch, numpy, scipy, scikit-image, opencv-python-headless, matplotlib, tqdm, pillow,
-# absl-py, attrs, flatbuffers, protobuf, onnx, onnxruntime, pytest. mediapipe goes in without
-# its metadata's requirements (as in install.sh): FaceMesh needs neither jax, opencv-contrib nor
-# sounddevice (mediapipe imports the last only if present), and its protobuf<5 pin is not carried:
-# protobuf 4 would shadow the image's protobuf 6, which the image's onnx (torch's ONNX export)
-# needs, and mediapipe's FaceMesh gives the same landmarks on protobuf 6.
+# mediapipe is missing there, and protobuf 6 is carried beside it. The rest of what those paths
+# import is in the machine's image: torch, numpy, scipy, scikit-image, opencv-python-headless,
+# matplotlib, tqdm, pillow, absl-py, attrs, flatbuffers, onnx, onnxruntime, pytest. mediapipe
+# goes in without its metadata's requirements (as in install.sh): FaceMesh needs neither jax,
+# opencv-contrib nor sounddevice (mediapipe imports the last only if present). Its protobuf<5
+# pin is not carried (the image's onnx, for torch's ONNX export, needs protobuf >= 5, and
+# FaceMesh gives the same landmarks on protobuf 6), but protobuf 6 is: the image moved to
+# protobuf 7 (seen 2026-12-04), whose descriptors lack the `label` mediapipe's graph set-up
+# reads (FaceMesh fails to start there). The carried wheel comes first on PYTHONPATH.
 #   PYTHON=python3 build_tools/gpu_wheels.sh   (default: .venv/bin/python, else python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +21,7 @@ DEST=gpu_wheels
 LIMIT=$((64 * 1024 * 1024))  # what the device tool sends: working tree plus carried paths
 PYTHON="${PYTHON:-$( [[ -x .venv/bin/python ]] && echo .venv/bin/python || echo python3 )}"
 mediapipe=$(sed -n 's/^MEDIAPIPE_VERSION = "\(.*\)"/\1/p' engine/tracking.py)
-WHEELS=("mediapipe==$mediapipe")
+WHEELS=("mediapipe==$mediapipe" "protobuf>=6,<7")
 
 # A fresh folder each time: two versions of one package stop the install there.
 rm -rf "$DEST"
