@@ -22,7 +22,7 @@ from .head_shell import HeadShell
 from .lattice import Lattice
 from .mesh import LEFT_EYE_INTERIOR, RIGHT_EYE_INTERIOR, SKIN
 from .portrait import Portrait
-from .ramp import smoothstep
+from .ramp import smoothstep, smoothstep_at
 
 GRID_TARGET = 256  # at most this many grid samples along the long side of the output
 COARSE_TARGET = 48  # the outside field is smoother still: this many samples on the long side
@@ -33,6 +33,12 @@ HEAD_FALLOFF = (0.3, 1.0)  # rigid head motion (hair, ears, neck)
 # beside the face to under half their area, nor folds them.
 FALLOFF_SLOPE = 0.5
 NECK_NARROWING = 1.5  # below the chin the fall-off is this much quicker per face width down
+# ...or quicker still where the photo ends close below the chin (DenseMotion._neck_narrowing),
+# with the neck's stretch held to this (output pixels per pixel): the face edge's own motion
+# (EDGE_FALLOFF) adds up to FALLOFF_SLOPE of its own just below the chin, and the two together
+# must stay under 1 or the neck folds (at 0.75 sadtalker_aoc's neck folded in 23 frames, at
+# 0.5 in one).
+NECK_SLOPE = 0.4
 EDGE_FALLOFF = (0.0, 0.12)  # the face edge's own non-rigid motion
 SHELL_FROM_DEG = (3.0, 10.0)  # out-of-plane turn over which the head shell takes over
 # Closing lids: from this share of the way closed the margins sample lid skin, fully by the
@@ -462,6 +468,10 @@ class DenseMotion:
         self._grid_base = framing.to_portrait_xy(self._grid_out)
         cx, cy = _cell_centres(self._cw, w), _cell_centres(self._ch, h)
         self._coarse_out = np.stack(np.meshgrid(cx, cy), -1).reshape(-1, 2)
+        self._coarse_bottom = np.arange(len(self._coarse_out) - self._cw, len(self._coarse_out))
+        # Portrait rows below the output's last row's (what a follow there may sample down).
+        self._room_below = (portrait.image.shape[0] - 1
+                            - float(framing.to_portrait_axes(0.0, h - 1.0)[1]))
         ox, oy = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
         base = framing.to_portrait_xy(np.stack([ox, oy], -1).reshape(-1, 2)).reshape(h, w, 2)
         self._base = BaseMaps(np.ascontiguousarray(base[..., 0], np.float32),
@@ -691,6 +701,30 @@ class DenseMotion:
         reach = np.linalg.norm(moves[r <= far], axis=1).max(initial=0.0) * self._framing.scale
         return near, max(far, near + 1.5 * reach / (FALLOFF_SLOPE * width))
 
+    def _neck_narrowing(self, moved: np.ndarray, lift: float, r: np.ndarray,
+                        below: np.ndarray, near: float, far: float, width: float) -> float:
+        """How much quicker the fall-off runs below the chin than beside the face: at least
+        NECK_NARROWING, and as much more as keeps the frame's bottom row from sampling below
+        the portrait's last one (a head moved up over a photo cut off at the chest repeated
+        that row: pale streaks down the chest), as long as the neck's stretch stays within
+        NECK_SLOPE; past that it samples the photo mirrored (render/texture.py) rather than
+        fold the neck."""
+        last, room = self._coarse_bottom, self._room_below
+        drop = moved[last, 1]
+        short = (below[last] > 0) & (drop > room)
+        if not short.any():
+            return NECK_NARROWING
+        # The follow there may keep room / drop of itself: where smoothstep reaches the rest.
+        at = near + (far - near) * smoothstep_at(1.0 - room / drop[short])
+        needed = float(((at - r[last][short]) / below[last][short]).max())
+        # The neck, lifted by `lift` portrait pixels at most: smoothstep's steepest slope is
+        # 1.5 over its width, which straight below the chin is (far - near) / (1 + narrowing)
+        # face widths.
+        lift *= self._framing.scale
+        allowed = (NECK_SLOPE * (far - near) * width / (1.5 * lift) - 1.0 if lift > 0
+                   else np.inf)
+        return float(np.clip(needed, NECK_NARROWING, max(allowed, NECK_NARROWING)))
+
     def _outside_field(self, t_out: np.ndarray) -> np.ndarray:
         """Displacement on the grid outside the face. Hair, ears and neck follow the head:
         nearly frontal, by its flat similarity, fading out with distance from the face; turned
@@ -717,9 +751,11 @@ class DenseMotion:
         # moved up over a body that stays stretches the neck there, and folds it where the
         # fall-off is shorter than the travel: widened for that part as well (a move down
         # squeezes the neck, within the area limits; one sideways shears it).
-        up = np.where(below > 0, NECK_NARROWING * np.maximum(moved @ down, 0.0), 0.0)
-        near, far = self._widened(HEAD_FALLOFF, moved + up[:, None] * down, r, width)
-        follow = moved * (1 - smoothstep(r + NECK_NARROWING * below, near, far))[:, None]
+        lift = np.where(below > 0, np.maximum(moved @ down, 0.0), 0.0)
+        near, far = self._widened(HEAD_FALLOFF, moved + NECK_NARROWING * lift[:, None] * down,
+                                  r, width)
+        narrowing = self._neck_narrowing(moved, lift.max(), r, below, near, far, width)
+        follow = moved * (1 - smoothstep(r + narrowing * below, near, far))[:, None]
         # Nearly frontal, the flat similarity is as right as the shell and steadier: it does
         # not lean on the landmarks' noisy depth.
         turn = np.degrees(np.arccos(np.clip(head.rotation[2, 2], -1.0, 1.0)))

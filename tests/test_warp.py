@@ -408,3 +408,37 @@ def test_a_head_moved_far_over_a_still_body_neither_folds_nor_tears_the_neck(
     far = face + [move[0] * width, move[1] * width, 0.0]
     tear = meter(animator.warp(far), framing.to_output(far))
     assert tear.measured > 1000 and tear.folds == 0 and tear.outside == 0
+
+
+@pytest.fixture(scope="module")
+def astronaut_to_the_collar(astronaut):
+    """The astronaut's photo cut off under 0.85 face widths of neck (its chin is at row 178,
+    its face 93 pixels wide), as a head-and-shoulders shot often is."""
+    from engine.portrait import portrait_from_image
+
+    return portrait_from_image(np.ascontiguousarray(astronaut[:256]), "astronaut, collar")
+
+
+@pytest.mark.parametrize("lift", [0.4, 0.7])  # face widths
+def test_a_head_moved_up_over_a_photo_cut_at_the_collar_draws_no_streaks(
+        astronaut_to_the_collar, lift):
+    """A head moved far up over a photo that ends just below the chin: the neck stretches
+    without folding, and the frame's bottom rows, which then sample from below the photo's last
+    row, show the photo mirrored there, not its last row repeated (vertical streaks down the
+    chest)."""
+    portrait = astronaut_to_the_collar
+    with Session(portrait, (512, 256)) as session:
+        animator, framing, meter = session._animator, session.framing, session.tear_meter
+    face = portrait.landmarks
+    width = np.ptp(face[topo.FACE_OVAL, 0])
+    lifted = face - [0.0, lift * width, 0.0]
+    warp = animator.warp(lifted)
+    assert meter(warp, framing.to_output(lifted)).folds == 0
+    field = warp.expand()
+    assert field.map_y[-1].max() > portrait.image.shape[0]  # the premise: it samples past it
+
+    def row_to_row(image: np.ndarray) -> float:  # mean change between the bottom 16 rows
+        return float(np.abs(np.diff(image[-16:].astype(np.float32), axis=0)).mean())
+
+    at_rest = animator.render(animator.warp(face), face)
+    assert row_to_row(animator.render(warp, lifted)) > 0.5 * row_to_row(at_rest)

@@ -18,23 +18,29 @@ DETAIL_SIGMA = 0.8  # px: the unsharp mask's blur
 # portrait is as much noise as detail, and bilinear's softening is the kinder choice there.
 DETAIL_FROM_HEIGHT = 720
 FEATHER = 16  # px: the sharper face fades in over this band inside its box (no visible edge)
+# The photo mirrored past its edges by this share of its longer side. A head that moves draws
+# its neck, hair and backdrop from beyond the photo's edge where the photo ends close by (a
+# head-and-shoulders shot cut at the chest, the head moved up): clamped there, the edge's last
+# row repeated down the frame as streaks; mirrored, the shirt or wall goes on.
+MIRRORED = 0.25
 
 
 @dataclass(frozen=True)
 class Texture:
-    image: np.ndarray  # RGB uint8, contiguous
+    image: np.ndarray  # RGB uint8, contiguous, with its mirrored margin
     shrink: float  # texture pixels per portrait pixel (1: the portrait as is)
     restore_detail: bool
+    margin: int = 0  # texels of mirrored photo on each side (MIRRORED)
 
     def texel(self, map_x: np.ndarray, map_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Portrait positions -> texture positions (pixel p -> (p + 0.5) k - 0.5)."""
+        """Portrait positions -> texture positions (pixel p -> (p + 0.5) k - 0.5 + margin)."""
         return self.texels(map_x), self.texels(map_y)
 
     def texels(self, positions: np.ndarray) -> np.ndarray:
         """Portrait positions (x, y or both: any shape) -> texture positions."""
         if self.shrink == 1.0:
-            return positions
-        return (positions + 0.5) * self.shrink - 0.5  # NumPy or torch alike
+            return positions + self.margin
+        return (positions + 0.5) * self.shrink + (self.margin - 0.5)  # NumPy or torch alike
 
 
 def prepare_texture(image: np.ndarray, scale: float, output_height: int) -> Texture:
@@ -47,7 +53,9 @@ def prepare_texture(image: np.ndarray, scale: float, output_height: int) -> Text
         image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     # An upsampled portrait has no finer detail to restore: its blur is the portrait's.
     restore = scale / k <= 1.05 and output_height >= DETAIL_FROM_HEIGHT
-    return Texture(np.ascontiguousarray(image), k, restore)
+    margin = min(round(MIRRORED * max(image.shape[:2])), min(image.shape[:2]) - 1)
+    image = cv2.copyMakeBorder(image, margin, margin, margin, margin, cv2.BORDER_REFLECT_101)
+    return Texture(np.ascontiguousarray(image), k, restore, margin)
 
 
 def detail_weight(map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
