@@ -38,14 +38,21 @@ SEAM_OPENING = (0.04, 0.12)
 SEAM_SHADE = 0.6  # the meeting line of closed lips, darker than the lips
 UPPER_TEETH = 0.2  # visible upper-teeth height / mouth width
 # ...and at most this share of the opening between the lips. In speech the upper teeth fill
-# most of a small opening (the motion clips' truths: about 0.5 to 0.7 of it); at 0.4 the rest
-# was a dark band that looked like a hole, and the tracker read the lips further apart.
-TEETH_OF_GAP = 0.6
+# most of a small opening (the motion clips' truths: about 0.5 to 0.7 of it, the lower row
+# much of the rest); at 0.4 the rest was a dark band that looked like a hole, and the tracker
+# read the lips further apart; at 0.6 a dark rim still ringed the teeth of a slit.
+TEETH_OF_GAP = 0.8
 LOWER_TEETH = 0.1  # the same for the lower teeth, once the mouth is open
-LOWER_TEETH_FROM = (0.1, 0.3)  # opening / mouth width: lower teeth start, are full
+# Opening / mouth width at which the lower teeth start, are full. (From 0.05 the slit mouths
+# looked closer to the motion clips', but the tracker found less of the opening: cross-identity
+# mouth r on sadtalker_aoc x astronaut 0.850 -> 0.849, tpsmm_interview x astronaut -> 0.829.)
+LOWER_TEETH_FROM = (0.1, 0.3)
 SHADED_TEETH = 0.7  # drawn teeth: this far from the skin's highlights toward its median
+TOOTH_ARC = np.pi / 10  # the arc of the dental arch one tooth spans, seen from the front
+TOOTH_GAP_SHADE = 0.15  # how much darker the gaps between drawn teeth are
 # The drawn inside. Its walls: this share of the lips' colour in a slit, and in a wide-open
-# mouth (a slit much brighter than its first reads as closed lips to the tracker).
+# mouth (a slit much brighter than its first reads as closed lips to the tracker: at 0.45 the
+# opening found on smiling_teeth_man followed the driver's with r 0.73, not >= 0.8).
 INNER_WALL = (0.3, 0.5)
 LIT_FROM = (0.15, 0.5)  # opening / mouth width over which the walls go from one to the other
 # The throat: centred this far down the opening, fading out over this range of distance from
@@ -56,7 +63,7 @@ THROAT_FALLOFF = (0.15, 0.85)
 THROAT_FROM = (0.12, 0.45)
 THROAT_DEPTH = 0.85
 TONGUE_ALPHA = 0.8
-TONGUE_SHADE = 0.75  # the tongue: this share of the lips' colour
+TONGUE_SHADE = 0.9  # the tongue, lit from the front: this share of the lips' colour
 # The soft edges of the painted opening (in mouth widths): the interior's, and the closed
 # lips' meeting line's (also the photo's own opening, where its teeth are found). The target's
 # mouth is worked out only as far as they reach.
@@ -334,14 +341,22 @@ def _teeth_shading(f: MouthFrame, gap: np.ndarray, centre: np.ndarray, upper_row
     lower_height = (LOWER_TEETH * f.width * profile * lower_row
                     * smoothstep(gap / f.width - own_opening, *LOWER_TEETH_FROM))
     lower = np.clip((lower_height - above_lower) / edge, 0, 1)
-    # Gaps between teeth: faint dark lines about every 0.3 of the half-width.
-    seams = 1 - 0.15 * np.exp(-((((f.u / 0.3) + 0.5) % 1 - 0.5) * f.width * 0.15 / edge) ** 2)
+    # Gaps between teeth: faint dark lines, one per tooth along the arch seen from the front
+    # (the front teeth widest, narrowing toward the corners), the first between the two front
+    # teeth, showing toward the teeth's free edges (where they narrow), hardly at the gums.
+    # Evenly spaced and as dark from lip to edge, they read as a grille.
+    along = np.arcsin(np.clip(f.u / 0.85, -1, 1)) / TOOTH_ARC
+    gaps = TOOTH_GAP_SHADE * np.exp(-((along - np.round(along)) * TOOTH_ARC * 0.85
+                                      * f.width / 2 / edge) ** 2)
+    upper_gaps = 1 - gaps * np.clip(below_upper / np.maximum(upper_height, 1e-3), 0, 1) ** 2
+    lower_gaps = 1 - gaps * np.clip(above_lower / np.maximum(lower_height, 1e-3), 0, 1) ** 2
     # Teeth darken toward the corners and just under the upper lip (its shadow); the lower
     # row is in the upper jaw's shadow. The upper row is drawn over the lower.
-    shade = (0.45 + 0.55 * centre) * seams
+    shade = 0.45 + 0.55 * centre
     lip_shadow = 1 - 0.35 * np.exp(-below_upper / (f.width * 0.025))
     covered = (1 - lower) * (1 - upper)
-    return covered, (0.75 * shade * lower * (1 - upper) + shade * lip_shadow * upper)
+    return covered, shade * (0.75 * lower_gaps * lower * (1 - upper)
+                             + upper_gaps * lip_shadow * upper)
 
 
 Placement = tuple[tuple[int, int, int, int], MouthFrame]  # (x0, y0, x1, y1) and its pixels

@@ -213,7 +213,9 @@ def test_closed_mouth_portrait_gets_drawn_teeth_in_its_own_light():
     target_out = framing.to_output(target)
     teeth, cavity, lip = _mouth_samples(render(target), target_out)
     assert teeth > 1.3 * lip  # teeth are brighter than lips...
-    assert cavity < 0.5 * teeth  # ...and the mouth behind them is dark
+    # ...and the mouth behind them darker: in the motion and GRID clips' wide-open mouths the
+    # inside's median is 0.6 to 0.67 of its brightest (the teeth), in 8 clips of 9.
+    assert cavity < 0.65 * teeth
 
 
 @needs_fixtures
