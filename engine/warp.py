@@ -109,6 +109,14 @@ class CoarseWarp:
         return (_cells_to_pixels(rows[0] - margin, rows[-1] + 1 + margin, gh, h),
                 _cells_to_pixels(cols[0] - margin, cols[-1] + 1 + margin, gw, w))
 
+    def patched_box(self) -> tuple[slice, slice] | None:
+        """Rows and columns holding every patch's pixels (None: no patch has any). A patch
+        can move (an eyeball turning within its eye) where the grid does not."""
+        return union_box(*(
+            (slice(int(p.rows.min()), int(p.rows.max()) + 1),
+             slice(int(p.cols.min()), int(p.cols.max()) + 1))
+            for p in self.patches if len(p.rows)))
+
     def expand(self, box: tuple[slice, slice] | None = None) -> WarpField:
         """The map at every output pixel, or at those of `box` (rows, columns; its face box
         then given within it)."""
@@ -503,14 +511,19 @@ class DenseMotion:
         front = self._front_facing(t_out)
         layers = self._rasterize_face(grid_xy, t_out, front)
         raster = layers.layer(0, self._gw * self._gh)
-        src, turned = self._face_sources(raster, src_tri, t_out, self._grid_out[raster.pixels])
+        # On the grid the eyes' openings carry the lids' map (the mesh's own), and the eyeballs
+        # are patched in at full resolution: interpolated across an opening's rim between the
+        # eyeball's map and the lids', the grid drew a pale line around an eye whose iris
+        # had moved (samples half-way between the two: the photo's white and lid rim).
+        src, _ = self._face_sources(raster, src_tri, t_out, self._grid_out[raster.pixels],
+                                    eyeballs=False)
         disp[raster.pixels] = src - self._grid_base[raster.pixels]
         cell = w / self._gw
         patches = []
         for k, (ring, upper, lower) in enumerate(topo.OPENINGS):
             if np.linalg.norm(t_out[upper, :2] - t_out[lower, :2], axis=1).min() < 2 * cell:
                 patches.append(self._sharpen(ring, t_out, src_tri, front))  # a seam
-            elif k > 0 and turned[k - 1]:  # an eyeball no longer smooth across the eye
+            elif k > 0:
                 patches.append(self._eyeball_patch(k - 1, t_out))
         return CoarseWarp(disp.reshape(self._gh, self._gw, 2).astype(np.float32), self._base,
                           tuple(patches), _box(t_out[topo.FACE_OVAL, :2], (h, w)), layers)
@@ -586,10 +599,14 @@ class DenseMotion:
         return maps
 
     def _face_sources(self, raster: Raster, src_tri: np.ndarray, t_out: np.ndarray,
-                      points_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                      points_out: np.ndarray, eyeballs: bool = True
+                      ) -> tuple[np.ndarray, np.ndarray]:
         """Portrait positions for rasterised output points (`points_out`, output pixels), and
-        which eyes' eyeballs were turned to keep them on it (_onto_eyeball)."""
+        which eyes' eyeballs were turned to keep them on it (_onto_eyeball). Without
+        `eyeballs`, the eyes' openings are mapped as the mesh maps them, lids and all."""
         out = (raster.bary[:, :, None] * src_tri[raster.triangles]).sum(1)
+        if not eyeballs:
+            return out, np.zeros(2, bool)
         turned = self._place_eyeballs(out, raster.triangles, t_out, self._src[None],
                                       lambda k: points_out[k])
         return out, turned
@@ -675,7 +692,7 @@ class DenseMotion:
     def _eyeball_patch(self, k: int, t_out: np.ndarray) -> Patch:
         """Eye `k`'s opening at full resolution, all of it eyeball (_eyeballs, kept on it by
         _onto_eyeball, whose turns the upsampled grid would blur into lines across the eye).
-        Its rim is left to the grid: it holds the lid margin's lash line."""
+        Its rim is left to the grid (the lids' map): it holds the lid margin's lash line."""
         w, h = self._framing.output_size
         ring = t_out[topo.OPENINGS[k + 1][0], :2]
         x0, y0 = np.maximum(np.floor(ring.min(0)).astype(int), 0)

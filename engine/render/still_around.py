@@ -25,7 +25,8 @@ class StillAround:
 
     def box(self, warp: CoarseWarp) -> tuple[slice, slice] | None:
         """Output rows and columns drawn again for `warp`; None: it is the rest frame."""
-        moved = warp.moving_box(MOVED, MARGIN, self._rest.shape[:2], since=self._rest_warp)
+        moved = union_box(warp.moving_box(MOVED, MARGIN, self._rest.shape[:2],
+                                          since=self._rest_warp), warp.patched_box())
         if moved is None:
             return None
         # The face boxes (this map's and the rest's) get the sharper face sampling: whole.
