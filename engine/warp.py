@@ -360,21 +360,20 @@ class _PhotoEyes:
 
 
 def _onto_eyeball(z: np.ndarray, eye: np.ndarray, t_out: np.ndarray,
-                  eyes: _PhotoEyes) -> tuple[np.ndarray, np.ndarray]:
+                  eyes: _PhotoEyes) -> np.ndarray:
     """Eyeball positions `z` (points,; complex, photo pixels) of points in eye `eye` (points,)
     kept on the eyeball the photo (its `eyes`) shows. An eye opened wider than its photo's,
     or looking down, shows eyeball the photo's upper lid covers, and sampled there it drew
     the lid's lashes a second time across the eye. Such a point turns about the photo's iris
     centre until the photo shows it. Points the photo shows are kept (a still face is the
-    photo itself); an eye opened wider keeps off the upper margin (WIDENED). Also returns
-    which eyes (2,) had points turned: their map is no longer smooth across it."""
+    photo itself); an eye opened wider keeps off the upper margin (WIDENED)."""
     widened = smoothstep(topo.eye_opening_ratios(t_out) / np.maximum(eyes.gaps, 1e-6) - 1.0,
                          *WIDENED)
     keep_off = EYEBALL_INSET * widened[eye]
     rel = (z - eyes.centre[eye]) / eyes.axis[eye]
     hidden = np.flatnonzero(~eyes.shows(rel, eye, keep_off))
     if not len(hidden):
-        return z, np.zeros(2, bool)
+        return z
     rel, eye, keep_off = rel[hidden], eye[hidden], keep_off[hidden]
     # Iris shrinks toward its centre (it keeps its colour, and no seam splits it), white turns
     # toward the axis, to the white beside the iris: by the least share of the way that the
@@ -397,7 +396,7 @@ def _onto_eyeball(z: np.ndarray, eye: np.ndarray, t_out: np.ndarray,
     out = z.copy()
     out[hidden[moved]] = (eyes.centre[eye[moved]]
                           + turned(high)[moved] * eyes.axis[eye[moved]])
-    return out, np.bincount(eye[moved], minlength=2) > 0
+    return out
 
 
 @dataclass(frozen=True)
@@ -515,8 +514,8 @@ class DenseMotion:
         # are patched in at full resolution: interpolated across an opening's rim between the
         # eyeball's map and the lids', the grid drew a pale line around an eye whose iris
         # had moved (samples half-way between the two: the photo's white and lid rim).
-        src, _ = self._face_sources(raster, src_tri, t_out, self._grid_out[raster.pixels],
-                                    eyeballs=False)
+        src = self._face_sources(raster, src_tri, t_out, self._grid_out[raster.pixels],
+                                 eyeballs=False)
         disp[raster.pixels] = src - self._grid_base[raster.pixels]
         cell = w / self._gw
         patches = []
@@ -599,26 +598,24 @@ class DenseMotion:
         return maps
 
     def _face_sources(self, raster: Raster, src_tri: np.ndarray, t_out: np.ndarray,
-                      points_out: np.ndarray, eyeballs: bool = True
-                      ) -> tuple[np.ndarray, np.ndarray]:
-        """Portrait positions for rasterised output points (`points_out`, output pixels), and
-        which eyes' eyeballs were turned to keep them on it (_onto_eyeball). Without
-        `eyeballs`, the eyes' openings are mapped as the mesh maps them, lids and all."""
+                      points_out: np.ndarray, eyeballs: bool = True) -> np.ndarray:
+        """Portrait positions for rasterised output points (`points_out`, output pixels), the
+        eyes' openings on the eyeball (_place_eyeballs), or without `eyeballs` mapped as the
+        mesh maps them, lids and all."""
         out = (raster.bary[:, :, None] * src_tri[raster.triangles]).sum(1)
-        if not eyeballs:
-            return out, np.zeros(2, bool)
-        turned = self._place_eyeballs(out, raster.triangles, t_out, self._src[None],
-                                      lambda k: points_out[k])
-        return out, turned
+        if eyeballs:
+            self._place_eyeballs(out, raster.triangles, t_out, self._src[None],
+                                 lambda k: points_out[k])
+        return out
 
     def _place_eyeballs(self, sources: np.ndarray, triangles: np.ndarray, t_out: np.ndarray,
                         landmarks: np.ndarray,
                         points_out: Callable[[np.ndarray], np.ndarray],
-                        onto_eyeball: bool = True) -> np.ndarray:
+                        onto_eyeball: bool = True) -> None:
         """Where a point's triangle is an eye's interior, its `sources` (points, 2 per photo)
         become the eyeball's map (_eyeballs) into each photo of `landmarks` (photos, 478, 2),
-        kept on the eyeball (_onto_eyeball, whose eyes turned it returns) if `onto_eyeball`.
-        `points_out`: the output positions (n, 2) of the points of these indices."""
+        kept on the eyeball (_onto_eyeball) if `onto_eyeball`. `points_out`: the output
+        positions (n, 2) of the points of these indices."""
         eye = self._eye_of_triangle[triangles]
         in_eye = np.flatnonzero(eye >= 0)
         if len(in_eye):
@@ -626,12 +623,9 @@ class DenseMotion:
             eye = eye[in_eye]
             points = points_out(in_eye)
             z = scale[eye] * (points[:, 0] + 1j * points[:, 1])[:, None] + shift[eye]
-            turned = np.zeros(2, bool)
             if onto_eyeball:  # the portrait's own eyes
-                z[:, 0], turned = _onto_eyeball(z[:, 0], eye, t_out, self._photo_eyes)
+                z[:, 0] = _onto_eyeball(z[:, 0], eye, t_out, self._photo_eyes)
             sources[in_eye] = np.stack([z.real, z.imag], -1).reshape(len(in_eye), -1)
-            return turned
-        return np.zeros(2, bool)
 
     def drawn_triangles(self, target: np.ndarray) -> np.ndarray:
         """Indices of the mesh triangles that show in the output for `target` (portrait
@@ -685,8 +679,8 @@ class DenseMotion:
         bw = x1 - x0 + 1
         raster = self._rasterize(t_out[:, :2] - [x0, y0], t_out, front, bw, y1 - y0 + 1)
         rows, cols = raster.pixels // bw + y0, raster.pixels % bw + x0
-        src, _ = self._face_sources(raster, src_tri, t_out,
-                                    np.stack([cols, rows], 1).astype(np.float64))
+        src = self._face_sources(raster, src_tri, t_out,
+                                 np.stack([cols, rows], 1).astype(np.float64))
         return Patch(rows, cols, src.astype(np.float32))
 
     def _eyeball_patch(self, k: int, t_out: np.ndarray) -> Patch:
@@ -705,7 +699,7 @@ class DenseMotion:
         rows, cols = rows + y0, cols + x0
         scale, shift = _eyeballs(t_out, self._src[None])
         z = scale[k, 0] * (cols + 1j * rows) + shift[k, 0]
-        z, _ = _onto_eyeball(z, np.full(len(rows), k), t_out, self._photo_eyes)
+        z = _onto_eyeball(z, np.full(len(rows), k), t_out, self._photo_eyes)
         return Patch(rows.astype(np.int64), cols.astype(np.int64),
                      np.stack([z.real, z.imag], 1).astype(np.float32))
 
