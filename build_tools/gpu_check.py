@@ -57,7 +57,7 @@ def machine(device: str, problems: list[str]) -> dict[str, Any]:
     if info["mediapipe"] != MEDIAPIPE_VERSION:
         problems.append(f"mediapipe {info['mediapipe']} is installed; the engine is made for "
                         f"{MEDIAPIPE_VERSION} (engine/tracking.py)")
-    if int(info["protobuf"].split(".")[0]) >= 7:
+    if info["protobuf"] and int(info["protobuf"].split(".")[0]) >= 7:
         raise CheckFailed(f"protobuf {info['protobuf']} comes first on the path: mediapipe "
                           f"{info['mediapipe']}'s FaceMesh does not start on protobuf 7 or later; "
                           "install build_tools/gpu_wheels.sh's protobuf 6 wheel with mediapipe's")

@@ -48,6 +48,7 @@ LOWER_TEETH = 0.1  # the same for the lower teeth, once the mouth is open
 # mouth r on sadtalker_aoc x astronaut 0.850 -> 0.849, tpsmm_interview x astronaut -> 0.829.)
 LOWER_TEETH_FROM = (0.1, 0.3)
 SHADED_TEETH = 0.7  # drawn teeth: this far from the skin's highlights toward its median
+DENTAL_ARCH = 0.85  # the arch of drawn teeth, seen from the front, reaches this far along u
 TOOTH_ARC = np.pi / 10  # the arc of the dental arch one tooth spans, seen from the front
 TOOTH_GAP_SHADE = 0.15  # how much darker the gaps between drawn teeth are
 # The drawn inside. Its walls: this share of the lips' colour in a slit, and in a wide-open
@@ -329,7 +330,7 @@ def _teeth_shading(f: MouthFrame, gap: np.ndarray, centre: np.ndarray, upper_row
                    lower_row: bool, own_opening: float) -> tuple[np.ndarray, np.ndarray]:
     """The drawn teeth (the rows asked for): how much of what is behind them still shows,
     and their colour's weight (the teeth's colour times it)."""
-    profile = np.sqrt(np.clip(1 - (f.u / 0.85) ** 2, 0, 1))  # the dental arch, seen from front
+    profile = np.sqrt(np.clip(1 - (f.u / DENTAL_ARCH) ** 2, 0, 1))  # the arch's height
     edge = max(f.width * 0.01, 0.5)
     below_upper = f.v - f.upper
     # Sized to the mouth: at most TEETH_OF_GAP of the opening, so a small opening keeps a
@@ -345,8 +346,8 @@ def _teeth_shading(f: MouthFrame, gap: np.ndarray, centre: np.ndarray, upper_row
     # (the front teeth widest, narrowing toward the corners), the first between the two front
     # teeth, showing toward the teeth's free edges (where they narrow), hardly at the gums.
     # Evenly spaced and as dark from lip to edge, they read as a grille.
-    along = np.arcsin(np.clip(f.u / 0.85, -1, 1)) / TOOTH_ARC
-    gaps = TOOTH_GAP_SHADE * np.exp(-((along - np.round(along)) * TOOTH_ARC * 0.85
+    along = np.arcsin(np.clip(f.u / DENTAL_ARCH, -1, 1)) / TOOTH_ARC
+    gaps = TOOTH_GAP_SHADE * np.exp(-((along - np.round(along)) * TOOTH_ARC * DENTAL_ARCH
                                       * f.width / 2 / edge) ** 2)
     upper_gaps = 1 - gaps * np.clip(below_upper / np.maximum(upper_height, 1e-3), 0, 1) ** 2
     lower_gaps = 1 - gaps * np.clip(above_lower / np.maximum(lower_height, 1e-3), 0, 1) ** 2
