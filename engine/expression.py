@@ -16,7 +16,9 @@ def _face_axes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
 
 def open_mouth(points: np.ndarray, amount: float) -> np.ndarray:
     """Drop the jaw by `amount` × inter-ocular distance: lower lip and chin fully, the cheeks
-    beside them less, the upper lip lifts a little."""
+    beside them less, the upper lip lifts a little, as one band. (A smile's upper lip lies
+    below the line between its raised corners: moved as the lower face, it was torn from its
+    inner edge and its sliver of photo stretched into vertical streaks.)"""
     out = points.copy()
     right, down, iod = _face_axes(points)
     mouth = points[list(topo.MOUTH_CORNERS), :2]
@@ -26,8 +28,7 @@ def open_mouth(points: np.ndarray, amount: float) -> np.ndarray:
     lateral = np.abs(rel @ right) / (1.6 * half_width)
     below = rel @ down
     weight = np.clip(1 - lateral ** 2, 0, 1) * np.clip(below / (0.1 * iod) + 0.5, 0, 1)
-    upper = np.concatenate([topo.INNER_LIP_UPPER[1:-1], [37, 0, 267]])
-    weight[upper] = -0.15
+    weight[topo.UPPER_LIP] = -0.15
     out[:, :2] += np.outer(weight * amount * iod, down)
     return out
 

@@ -26,6 +26,12 @@ INNER_LIP_LOWER = np.array([78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308])
 INNER_LIP_RING = np.concatenate([INNER_LIP_UPPER, INNER_LIP_LOWER[-2:0:-1]])
 OUTER_LIP_RING = np.array([61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291,
                            375, 321, 405, 314, 17, 84, 181, 91, 146])
+# The upper lip between its corners: its four contours, outer edge to inner, each corner to
+# corner (the same order across).
+UPPER_LIP = np.array([185, 40, 39, 37, 0, 267, 269, 270, 409,
+                      184, 74, 73, 72, 11, 302, 303, 304, 408,
+                      183, 42, 41, 38, 12, 268, 271, 272, 407,
+                      191, 80, 81, 82, 13, 312, 311, 310, 415])
 MOUTH_INNER_MID = (13, 14)
 MOUTH_CORNERS = (61, 291)
 

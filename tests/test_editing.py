@@ -70,6 +70,23 @@ def test_expression_controls_show_on_the_output(astronaut_portrait):
         < 0.5 * metrics.eye_opening(rest)
 
 
+@needs_fixtures
+@pytest.mark.parametrize("name", ["smiling_teeth_man.png", "biden.jpg"])
+def test_mouth_open_lifts_the_upper_lip_as_one_band(name):
+    """The upper lip's four contours (outer edge to inner) keep their order down the face
+    however far the Mouth-open control drops the jaw. A smile's upper lip lies below the line
+    between its raised corners; moved with the jaw there, its inner rows crossed its inner edge
+    and the sliver of photo between them was stretched into vertical streaks."""
+    from engine.expression import open_mouth
+    from engine.portrait import load_portrait
+    portrait = load_portrait(PORTRAITS / name)
+    _, down = topo.face_axes(portrait.landmarks)
+    columns = topo.UPPER_LIP.reshape(4, -1)  # contour by contour, the same order across
+    for amount in (0.1, 0.25):
+        depth = open_mouth(portrait.landmarks, amount)[:, :2] @ down
+        assert (np.diff(depth[columns], axis=0) > 0).all(), amount
+
+
 def test_gains_and_locks(astronaut_portrait):
     demo = DemoDriver(astronaut_portrait, seconds=1.0, loop=False)
     frames = [demo.read() for _ in range(20)]
