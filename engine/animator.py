@@ -67,7 +67,9 @@ class PortraitAnimator:
         these (FrameResult.set_weights) instead, choosing nothing."""
         image = self._renderer.render(warp)
         self._backdrop.apply(image, warp)
-        placed = self._mouth.apply(image, self.framing.to_output(target))
+        target_out = self.framing.to_output(target)
+        self._mouth.cover_teeth(image, target_out, warp)
+        placed = self._mouth.apply(image, target_out)
         if set_weights is None:
             self.compositor.choose(target, timestamp)
         self.compositor.apply(image, warp, target, set_weights, placed)

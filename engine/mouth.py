@@ -7,7 +7,9 @@ them shows the drawn inside. If the portrait's mouth is closed, the interior is 
 in the lips' hue, in shadow in a slit and lit in a wide-open mouth, a throat that darkens
 softly behind the middle only once the mouth opens wide, a tongue, upper teeth under the upper
 lip sized to the opening (lower teeth when wide open). The teeth take their colour from the
-skin's highlights, so they sit in the portrait's light.
+skin's highlights, so they sit in the portrait's light. An open portrait mouth closing is
+covered by its lips: their meeting line over what is squeezed between them, their colour over
+what of its opening the warp carries onto them (cover_teeth).
 
 A drawn interior fades in only once the mouth opens clearly wider than the portrait's (from
 about 0.08 of the mouth width): on small speech openings it reads too dark, too early.
@@ -15,12 +17,16 @@ about 0.08 of the mouth width): on small speech openings it reads too dark, too 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from . import face_topology as topo
 from .ramp import smoothstep
+
+if TYPE_CHECKING:
+    from .warp import CoarseWarp
 
 DRAWN_FADE_IN = (0.08, 0.22)  # extra opening / mouth width: drawn interior starts, is full
 REAL_FADE_IN = (0.01, 0.05)  # the same for the portrait's real interior
@@ -39,6 +45,17 @@ SEAM_OPENING = (0.04, 0.12)
 # more of a smiling photo's shut mouths as still parted: cross-identity mouth r over the 22
 # pairs driving the astronaut and obama, 0.926 on average against 0.932 at 0.4.)
 SEAM_SHADE = 0.4
+# A portrait's open mouth closing: what of its opening (teeth, the greys between them) the warp
+# carries outside the target's inner lips is covered by the lips, from this share of the way
+# shut to fully by the second. Mediapipe's inner lips often lie on the teeth, so the photo
+# shows teeth past its inner-lip landmarks, and closing the landmarks carries them onto the
+# lips: a shut target still showed a band of teeth on its lower lip.
+TEETH_COVER = (0.0, 0.6)
+# A pixel this far from the lips' colour (share of the way to the teeth's) starts to count as
+# the opening's, fully from the second, if it is also less red than the lips by this share
+# of their redness (_unlike_lips).
+UNLIKE_LIPS = (0.3, 0.6)
+LESS_RED_THAN_LIPS = (0.0, 0.3)
 UPPER_TEETH = 0.2  # visible upper-teeth height / mouth width
 # ...and at most this share of the opening between the lips. In speech the upper teeth fill
 # most of a small opening (the motion clips' truths: about 0.5 to 0.7 of it, the lower row
@@ -192,6 +209,31 @@ class MouthInterior:
         shut = 1.0 - opening / self.rest_opening
         return float(smoothstep(shut, *CLOSING_FADE) * (1.0 - smoothstep(opening, *SEAM_OPENING)))
 
+    def cover_teeth(self, image: np.ndarray, target_out: np.ndarray, warp: "CoarseWarp") -> None:
+        """A portrait's open mouth closing: paint the lips' colour, in place, over its own
+        opening where `warp` (output to portrait pixels) carries it outside the target's
+        inner lips (TEETH_COVER)."""
+        if self._real is None:
+            return
+        shut = 1.0 - topo.mouth_opening_ratio(target_out) / self.rest_opening
+        strength = float(smoothstep(shut, *TEETH_COVER))
+        if strength <= 0.0:
+            return
+        axes = MouthAxes.of(target_out)
+        box = _mouth_box(target_out, image.shape, int(np.ceil(axes.width * TEETH_REACH)) + 2,
+                         ring=topo.OUTER_LIP_RING)
+        if box is None:
+            return
+        (x0, y0, x1, y1), xs, ys = box
+        field = warp.expand((slice(y0, y1), slice(x0, x1)))
+        real = self._real
+        opening = cv2.remap(real.opening, field.map_x - real.origin[0],
+                            field.map_y - real.origin[1], cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        outside = 1.0 - MouthFrame.of(axes, xs, ys).inside(_feather(axes.width, SEAM_FEATHER))
+        lips = np.broadcast_to(self._lip, (y1 - y0, x1 - x0, 3)).astype(np.float32)
+        _paint(image, (x0, y0, x1, y1), strength * opening * outside, lips)
+
     def apply(self, image: np.ndarray, target_out: np.ndarray,
               placed: Placement | None = None) -> Placement | None:
         """Paint the interior into `image` (output pixels) in place: a mouth opened wider
@@ -216,12 +258,7 @@ class MouthInterior:
                 for layer in self._real_layers(frame):
                     cover = cv2.merge([layer[..., 3]] * 3)
                     interior = interior + cover * (layer[..., :3] - interior)
-        # cv2 and three-channel masks: NumPy broadcasts slowly along an axis of three.
-        region = image[y0:y1, x0:x1]
-        a = cv2.merge([(alpha * mask).astype(np.float32)] * 3)
-        blended = cv2.add(region, cv2.multiply(a, interior - region, dtype=cv2.CV_32F),
-                          dtype=cv2.CV_32F)
-        image[y0:y1, x0:x1] = np.clip(blended, 0, 255).astype(np.uint8)
+        _paint(image, (x0, y0, x1, y1), alpha * mask, interior)
         return placed
 
     def _drawn(self, f: MouthFrame) -> np.ndarray:
@@ -263,10 +300,16 @@ class MouthInterior:
         # between them) and the teeth past its edge: colour alone missed teeth in shade,
         # which then came out as fragments floating in the drawn cavity.
         own_teeth = np.median(rgb[teeth > 0.5], 0) if (teeth > 0.5).any() else self._teeth
-        teeth = np.maximum(teeth, f.inside(feather=_feather(f.width, SEAM_FEATHER)))
+        # The lips' colour to tell the opening by is the lower lip's: the band above the upper
+        # inner lip can be teeth (the inner lip often lies on them), or dark lipstick.
+        below = (lips > 0.5) & (f.v > f.lower)
+        lower_lip = np.median(rgb[below], 0) if below.any() else self._lip
+        opening = lips * _unlike_lips(rgb, lower_lip, self._teeth)
+        carried = np.maximum(teeth, f.inside(feather=_feather(f.width, SEAM_FEATHER)))
         return _RealInterior(np.array([x0, y0], np.float32),
-                             np.dstack([rgb, teeth * upper]), np.dstack([rgb, teeth * (1 - upper)]),
-                             own_teeth.astype(np.float32), f.axes)
+                             np.dstack([rgb, carried * upper]),
+                             np.dstack([rgb, carried * (1 - upper)]),
+                             own_teeth.astype(np.float32), f.axes, opening.astype(np.float32))
 
     def _teethness(self, rgb: np.ndarray) -> np.ndarray:
         """How much each pixel looks like teeth: its place on the way from the lips' colour to
@@ -297,6 +340,7 @@ class _RealInterior:
     lower: np.ndarray
     teeth_colour: np.ndarray  # (3,) the median of its teeth, as lit in the photo
     axes: MouthAxes  # the photo's mouth
+    opening: np.ndarray  # (h, w) float32: how much each pixel of the patches is the opening's
 
 
 def _shading(f: MouthFrame, rows: tuple[bool, bool], own_opening: float
@@ -391,21 +435,48 @@ def moved_placement(placed: Placement | None, left: int, top: int,
     return (x0, y0, x1, y1), frame
 
 
+def _paint(image: np.ndarray, box: tuple[int, int, int, int], coverage: np.ndarray,
+           colour: np.ndarray) -> None:
+    """Blend `colour` ((h, w, 3) float32) into `image`'s `box` (x0, y0, x1, y1), in place, by
+    `coverage` ((h, w), 0 to 1). (cv2 and a three-channel mask: NumPy broadcasts slowly along
+    an axis of three.)"""
+    x0, y0, x1, y1 = box
+    region = image[y0:y1, x0:x1]
+    a = cv2.merge([coverage.astype(np.float32)] * 3)
+    blended = cv2.add(region, cv2.multiply(a, colour - region, dtype=cv2.CV_32F),
+                      dtype=cv2.CV_32F)
+    image[y0:y1, x0:x1] = np.clip(blended, 0, 255).astype(np.uint8)
+
+
 def _feather(width: float, share: float) -> float:
     """A soft edge of `share` of a mouth `width` pixels wide, in pixels (at least 0.8)."""
     return max(width * share, 0.8)
 
 
-def _mouth_box(points: np.ndarray, shape: tuple[int, ...], pad: int):
-    """The pixels around the inner lips with a margin of `pad`, clipped to the image:
-    ((x0, y0, x1, y1), xs, ys) with xs, ys their coordinate grids; None if none are inside."""
-    ring = points[topo.INNER_LIP_RING, :2]
+def _mouth_box(points: np.ndarray, shape: tuple[int, ...], pad: int,
+               ring: np.ndarray = topo.INNER_LIP_RING):
+    """The pixels around the lips' `ring` (the inner, default) with a margin of `pad`, clipped
+    to the image: ((x0, y0, x1, y1), xs, ys) with xs, ys their coordinate grids; None if none
+    are inside."""
+    ring = points[ring, :2]
     x0, y0 = np.maximum(np.floor(ring.min(0)).astype(int) - pad, 0)
     x1, y1 = np.minimum(np.ceil(ring.max(0)).astype(int) + pad, [shape[1], shape[0]])
     if x1 <= x0 or y1 <= y0:
         return None
     xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
     return (x0, y0, x1, y1), xs, ys
+
+
+def _unlike_lips(rgb: np.ndarray, lip: np.ndarray, teeth: np.ndarray) -> np.ndarray:
+    """How much each pixel is a mouth's opening rather than its lips (colour `lip`): far from
+    the lips' colour and less red (teeth, and the greys between them). Lips in shade or under
+    dark lipstick are far from the lower lip's colour too, but as red."""
+    def redness(c):
+        return (c[..., 0] - 0.5 * (c[..., 1] + c[..., 2])) / np.maximum(c.max(-1), 1.0)
+    reach = max(float(np.linalg.norm(teeth - lip)), 1.0)
+    far = smoothstep(np.linalg.norm(rgb - lip, axis=2) / reach, *UNLIKE_LIPS)
+    less_red = 1.0 - redness(rgb) / max(float(redness(lip)), 1e-3)
+    return cv2.GaussianBlur(far * smoothstep(less_red, *LESS_RED_THAN_LIPS), (0, 0), 0.7)
 
 
 def _ring_mask(shape: tuple[int, ...], landmarks: np.ndarray, *rings: np.ndarray) -> np.ndarray:
