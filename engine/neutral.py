@@ -50,9 +50,13 @@ class NeutralSettings:
     # The lips at rest are taken as parted by at most `rest_cap`: closed lips part by almost
     # nothing on every face. Except for a driver who started with the lips apart over the
     # teeth (a smile, not a word): while the mouth is still, until the openings span
-    # `speech_span`, it is its own rest.
+    # `speech_span`, it is its own rest. Lips parted wider than `smile_max` (gap over width)
+    # are a word, whatever shows between them: the smiling photos and clips here part by
+    # 0.14 to 0.21, sadtalker_aoc's first frame, caught mid-word over its teeth, by 0.49;
+    # taken for a smile, it held the portrait's mouth at rest while the driver spoke.
     speech_span: float = 0.05
     rest_cap: float = 0.02
+    smile_max: float = 0.3
     # An upper-face region whose anchor is this far (mean, inter-ocular distances) from the
     # window's median starts to be corrected toward it, and is fully corrected from the second.
     # Lids: a start mid-blink. Brows move up to 0.033 from their median in ordinary speech
@@ -136,8 +140,9 @@ class NeutralEstimator:
 
     def _rest(self, low: float, high: float) -> float:
         """The lips' opening at rest, from the window's low and high openings."""
-        still = high - low < self.settings.speech_span
-        return low if self._smiling and still else min(low, self.settings.rest_cap)
+        s = self.settings
+        smile = self._smiling and high - low < s.speech_span and low <= s.smile_max
+        return low if smile else min(low, s.rest_cap)
 
     def _refresh(self) -> None:
         shapes = self._shapes[:self._kept]

@@ -240,3 +240,17 @@ def test_the_face_outline_follows_the_drivers_own(astronaut_portrait):
     target = _targets(face, [face] + [moved] * int(FPS))[-1]
     shift = (target[lower, 1] - face[lower, 1]) / metrics.interocular(face)
     assert shift.mean() == pytest.approx(0.04, abs=0.004)
+
+
+@pytest.mark.parametrize("start_open, rest", ((0.0, "own"), (0.25, "portrait's")))
+def test_a_driver_caught_mid_word_over_the_teeth_is_not_taken_for_a_smile(astronaut_portrait,
+                                                                        start_open, rest):
+    """A first frame whose lips are apart over the teeth may be a smile at rest (the
+    astronaut's own, gap 0.15 of the mouth's width), which stays the driver's rest. Parted
+    as wide as a word (0.5), it is speech: the rest is the portrait's opening, so the
+    portrait's mouth opens with the driver's from the first frame."""
+    from engine.neutral import NeutralEstimator
+    anchor = open_mouth(astronaut_portrait.landmarks, start_open)
+    neutral = NeutralEstimator(anchor, portrait_opening=0.1, smiling=True)
+    expected = topo.mouth_opening_ratio(anchor) if rest == "own" else 0.1
+    assert topo.mouth_opening_ratio(neutral.shape) == pytest.approx(expected, abs=0.01)
