@@ -201,13 +201,18 @@ class MouthInterior:
         fade = REAL_FADE_IN if self._real is not None else DRAWN_FADE_IN
         return float(MAX_ALPHA * smoothstep(extra, *fade))
 
+    def _shut(self, opening: float) -> float:
+        """How much of the portrait's own opening a target `opening` (gap over width) shuts:
+        0 at the photo's, 1 closed, negative opened wider."""
+        return 1.0 - opening / self.rest_opening
+
     def closing(self, target_out: np.ndarray) -> float:
         """How far an open portrait mouth is shut by the target, as the seam's opacity."""
         if self._real is None:
             return 0.0
         opening = topo.mouth_opening_ratio(target_out)
-        shut = 1.0 - opening / self.rest_opening
-        return float(smoothstep(shut, *CLOSING_FADE) * (1.0 - smoothstep(opening, *SEAM_OPENING)))
+        return float(smoothstep(self._shut(opening), *CLOSING_FADE)
+                     * (1.0 - smoothstep(opening, *SEAM_OPENING)))
 
     def cover_teeth(self, image: np.ndarray, target_out: np.ndarray, warp: "CoarseWarp") -> None:
         """A portrait's open mouth closing: paint the lips' colour, in place, over its own
@@ -215,8 +220,8 @@ class MouthInterior:
         inner lips (TEETH_COVER)."""
         if self._real is None:
             return
-        shut = 1.0 - topo.mouth_opening_ratio(target_out) / self.rest_opening
-        strength = float(smoothstep(shut, *TEETH_COVER))
+        strength = float(smoothstep(self._shut(topo.mouth_opening_ratio(target_out)),
+                                    *TEETH_COVER))
         if strength <= 0.0:
             return
         axes = MouthAxes.of(target_out)
@@ -231,7 +236,7 @@ class MouthInterior:
                             field.map_y - real.origin[1], cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         outside = 1.0 - MouthFrame.of(axes, xs, ys).inside(_feather(axes.width, SEAM_FEATHER))
-        lips = np.broadcast_to(self._lip, (y1 - y0, x1 - x0, 3)).astype(np.float32)
+        lips = np.broadcast_to(self._lip, (y1 - y0, x1 - x0, 3))  # a view: _paint copies
         _paint(image, (x0, y0, x1, y1), strength * opening * outside, lips)
 
     def apply(self, image: np.ndarray, target_out: np.ndarray,
