@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from . import face_topology as topo
+from .painting import blend
 from .ramp import smoothstep
 
 if TYPE_CHECKING:
@@ -236,8 +237,8 @@ class MouthInterior:
                             field.map_y - real.origin[1], cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         outside = 1.0 - MouthFrame.of(axes, xs, ys).inside(_feather(axes.width, SEAM_FEATHER))
-        lips = np.broadcast_to(self._lip, (y1 - y0, x1 - x0, 3))  # a view: _paint copies
-        _paint(image, (x0, y0, x1, y1), strength * opening * outside, lips)
+        lips = np.broadcast_to(self._lip, (y1 - y0, x1 - x0, 3))  # a view: blend copies
+        blend(image, (x0, y0, x1, y1), strength * opening * outside, lips)
 
     def apply(self, image: np.ndarray, target_out: np.ndarray,
               placed: Placement | None = None) -> Placement | None:
@@ -263,7 +264,7 @@ class MouthInterior:
                 for layer in self._real_layers(frame):
                     cover = cv2.merge([layer[..., 3]] * 3)
                     interior = interior + cover * (layer[..., :3] - interior)
-        _paint(image, (x0, y0, x1, y1), alpha * mask, interior)
+        blend(image, (x0, y0, x1, y1), alpha * mask, interior)
         return placed
 
     def _drawn(self, f: MouthFrame) -> np.ndarray:
@@ -438,19 +439,6 @@ def moved_placement(placed: Placement | None, left: int, top: int,
     if x0 < 0 or y0 < 0 or x1 > shape[1] or y1 > shape[0]:
         return None
     return (x0, y0, x1, y1), frame
-
-
-def _paint(image: np.ndarray, box: tuple[int, int, int, int], coverage: np.ndarray,
-           colour: np.ndarray) -> None:
-    """Blend `colour` ((h, w, 3) float32) into `image`'s `box` (x0, y0, x1, y1), in place, by
-    `coverage` ((h, w), 0 to 1). (cv2 and a three-channel mask: NumPy broadcasts slowly along
-    an axis of three.)"""
-    x0, y0, x1, y1 = box
-    region = image[y0:y1, x0:x1]
-    a = cv2.merge([coverage.astype(np.float32)] * 3)
-    blended = cv2.add(region, cv2.multiply(a, colour - region, dtype=cv2.CV_32F),
-                      dtype=cv2.CV_32F)
-    image[y0:y1, x0:x1] = np.clip(blended, 0, 255).astype(np.uint8)
 
 
 def _feather(width: float, share: float) -> float:

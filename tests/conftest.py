@@ -75,3 +75,23 @@ def prompted_video_file(tmp_path_factory, astronaut) -> Path:
     from .capture_video import prompted_video
 
     return prompted_video(tmp_path_factory.mktemp("capture") / "prompted.mp4", astronaut)
+
+
+def iris_samples(animator, portrait, target_out: np.ndarray) -> int:
+    """How many output pixels about the eyes show the portrait's irises (sample inside 0.8 of
+    an iris radius), by the warp's own backward map (`animator`'s, for `portrait`)."""
+    from engine import face_topology as topo
+
+    field = animator.warp(animator.framing.to_portrait(target_out)).expand()
+    count = 0
+    for centre, ring in ((topo.RIGHT_IRIS_CENTER, topo.RIGHT_EYE_RING),
+                         (topo.LEFT_IRIS_CENTER, topo.LEFT_EYE_RING)):
+        c = portrait.landmarks[centre, :2]
+        radius = np.linalg.norm(portrait.landmarks[centre + 1:centre + 5, :2] - c, axis=1).mean()
+        xy = target_out[ring, :2]
+        pad = 0.3 * np.ptp(xy[:, 0])
+        x0, y0 = np.maximum(np.floor(xy.min(0) - pad).astype(int), 0)
+        x1, y1 = np.ceil(xy.max(0) + pad).astype(int)
+        sx, sy = field.map_x[y0:y1, x0:x1], field.map_y[y0:y1, x0:x1]
+        count += int((np.hypot(sx - c[0], sy - c[1]) < 0.8 * radius).sum())
+    return count

@@ -19,7 +19,7 @@ from engine.session import Session, Settings, default_output_size
 from engine.sources import read_all_frames
 from engine.tracking import FaceTracker
 
-from .conftest import (DRIVING, GRID_CLIPS, MOTION, PORTRAITS, fine_detail,
+from .conftest import (DRIVING, GRID_CLIPS, MOTION, PORTRAITS, fine_detail, iris_samples,
                        mean_change_outside, needs_fixtures, outside_head_and_neck)
 
 pytestmark = needs_fixtures
@@ -146,24 +146,6 @@ def test_a_driver_who_leans_in_and_out(follow):
         assert output_sizes[-1] / driver_sizes[-1] == pytest.approx(1.0, abs=0.1)
 
 
-def _iris_samples(animator: PortraitAnimator, portrait: Portrait, target_out: np.ndarray) -> int:
-    """How many output pixels about the eyes show the portrait's irises (sample inside 0.8 of
-    an iris radius), by the warp's own backward map."""
-    field = animator.warp(animator.framing.to_portrait(target_out)).expand()
-    count = 0
-    for centre, ring in ((topo.RIGHT_IRIS_CENTER, topo.RIGHT_EYE_RING),
-                         (topo.LEFT_IRIS_CENTER, topo.LEFT_EYE_RING)):
-        c = portrait.landmarks[centre, :2]
-        radius = np.linalg.norm(portrait.landmarks[centre + 1:centre + 5, :2] - c, axis=1).mean()
-        xy = target_out[ring, :2]
-        pad = 0.3 * np.ptp(xy[:, 0])
-        x0, y0 = np.maximum(np.floor(xy.min(0) - pad).astype(int), 0)
-        x1, y1 = np.ceil(xy.max(0) + pad).astype(int)
-        sx, sy = field.map_x[y0:y1, x0:x1], field.map_y[y0:y1, x0:x1]
-        count += int((np.hypot(sx - c[0], sy - c[1]) < 0.8 * radius).sum())
-    return count
-
-
 @pytest.mark.parametrize("clip", ["grid_lbax4n.mpg", "grid_brbk7n.mpg"])
 @pytest.mark.parametrize("portrait_name", ["astronaut.png", "jianzhu_guo_glasses.jpg"])
 def test_a_blink_closes_the_lids(clip, portrait_name):
@@ -183,9 +165,9 @@ def test_a_blink_closes_the_lids(clip, portrait_name):
     # the face changes slightly); half open reads 0.05 and more.
     assert metrics.eye_opening(output[k]) <= 0.025
     animator = PortraitAnimator(portrait, size)
-    assert _iris_samples(animator, portrait, results[0].target) > 20  # open: irises show
+    assert iris_samples(animator, portrait, results[0].target) > 20  # open: irises show
     # shut: at most a pixel or two where the lids meet lands on the eyeball's edge
-    assert _iris_samples(animator, portrait, results[k].target) <= 2
+    assert iris_samples(animator, portrait, results[k].target) <= 2
 
 
 @pytest.mark.parametrize("portrait_name", ["astronaut.png", "obama.jpg", "jianzhu_guo_glasses.jpg"])
