@@ -23,7 +23,7 @@ from .ramp import smoothstep
 
 # Share of the way shut (1 - the eye's opening over its photo's) over which the lid is
 # painted, from none to fully: a lid lowered a little is the photo's own.
-LID_PAINT = (0.4, 0.9)
+LID_PAINT = (0.25, 0.8)
 LID_COVER = 0.55  # share of the lid (from the margin up) painted fully; fading out above it
 # The lid's skin colour is read in the photo between the skin above the lid and the margin,
 # less its part nearest the margin (lashes, liner), and this far above (eye widths), in three
