@@ -140,31 +140,34 @@ def _paint_lid(image: np.ndarray, points: np.ndarray, eye: tuple[np.ndarray, ...
 
 def _skin_colours(image: np.ndarray, landmarks: np.ndarray, eye: tuple[np.ndarray, ...]
                   ) -> np.ndarray:
-    """The photo's lid skin colour at SKIN_AT along the eye, (3, 3) float32."""
+    """The photo's lid skin colour at SKIN_AT along the eye, (3, 3) float32: each stretch's
+    own, or the whole band's where a stretch has too few pixels."""
     frame = _EyeFrame.of(landmarks, eye, image.shape, pad=SKIN_REACH[1] * np.ptp(
         landmarks[eye[0], 0]) + 2)
-    fallback = np.full((len(SKIN_AT), 3), np.median(image.reshape(-1, 3), 0), np.float32)
     if frame is None:
-        return fallback
+        return np.full((len(SKIN_AT), 3), image.mean((0, 1)), np.float32)
     x0, y0, x1, y1 = frame.box
     upper, _, above = eye
     margin = frame.across(landmarks[upper, :2])
     top = np.minimum(frame.across(landmarks[above, :2]), margin)
     band = ((frame.w < margin - SKIN_REACH[0] * (margin - top))
-            & (frame.w > top - SKIN_REACH[1]))
+            & (frame.w > top - SKIN_REACH[1]) & (frame.u >= 0) & (frame.u <= 1))
     rgb = image[y0:y1, x0:x1].astype(np.float32)
     luma = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
-    colours = fallback.copy()
-    for k, (lo, hi) in enumerate(zip(np.r_[0.0, SKIN_AT[:-1] + np.diff(SKIN_AT) / 2],
-                                     np.r_[SKIN_AT[1:] - np.diff(SKIN_AT) / 2, 1.0])):
-        chosen = band & (frame.u >= lo) & (frame.u <= hi)
+
+    def robust(chosen: np.ndarray) -> np.ndarray | None:
         if chosen.sum() < 4:
-            continue
+            return None
         low, high = np.quantile(luma[chosen], SKIN_QUANTILES)
-        keep = chosen & (luma >= low) & (luma <= high)
-        if keep.any():
-            colours[k] = rgb[keep].mean(0)
-    return colours
+        return rgb[chosen & (luma >= low) & (luma <= high)].mean(0)
+
+    whole = robust(band)
+    if whole is None:
+        whole = rgb.reshape(-1, 3).mean(0)
+    edges = np.r_[0.0, (SKIN_AT[:-1] + SKIN_AT[1:]) / 2, 1.0]
+    colours = [robust(band & (frame.u >= lo) & (frame.u <= hi)) for lo, hi in
+               zip(edges[:-1], edges[1:])]
+    return np.array([whole if c is None else c for c in colours], np.float32)
 
 
 def _lash_colour(image: np.ndarray, landmarks: np.ndarray, eye: tuple[np.ndarray, ...]
