@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from . import face_topology as topo
-from .painting import blend
+from .painting import LUMA, PartAxes, blend, part_box
 from .ramp import smoothstep
 
 # Share of the way shut (1 - the eye's opening over its photo's) over which the lid is
@@ -26,8 +25,8 @@ from .ramp import smoothstep
 LID_PAINT = (0.25, 0.8)
 LID_COVER = 0.55  # share of the lid (from the margin up) painted fully; fading out above it
 # The lid's skin colour is read in the photo between the skin above the lid and the margin,
-# less its part nearest the margin (lashes, liner), and this far above (eye widths), in three
-# stretches along the eye centred here (share of its width): from each, the pixels between
+# less this share of it nearest the margin (lashes, liner), and this far above (eye widths),
+# in three stretches along the eye centred here (share of its width, from the image's left): from each, the pixels between
 # these quantiles of brightness (no lashes, brows or glasses' frames, no glints).
 SKIN_REACH = (0.35, 0.05)
 SKIN_AT = np.array([1 / 6, 1 / 2, 5 / 6])
@@ -40,54 +39,39 @@ LASH_DARKEST = 0.1  # the lashes take the mean colour of this share of the darke
 LASH_BAND = (0.06, 0.02)  # ...within this many eye widths above and below the photo's margin
 CORNER_TAPER = 0.15  # share of the eye's width at each corner over which the paint fades in
 
-# Each eye: its upper and lower margins (corner to corner) and the skin above its upper lid.
-_EYES = ((topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER, topo.RIGHT_EYE_ABOVE[0]),
-         (topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER, topo.LEFT_EYE_ABOVE[0]))
+# Each eye: its corners, the image's left first (so v runs down the face), its upper margin,
+# and the skin above its upper lid.
+_EYES = ((topo.RIGHT_EYE_CORNERS, topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_ABOVE[0]),
+         (topo.LEFT_EYE_CORNERS[::-1], topo.LEFT_EYE_UPPER, topo.LEFT_EYE_ABOVE[0]))
 
 
 @dataclass(frozen=True)
-class _EyeFrame:
-    """Pixels about one eye in its own axes: u along the eye from its first corner (eye widths),
-    w across it (eye widths, downward on the face)."""
+class _Lid:
+    """The pixels about one upper lid in its eye's axes (PartAxes), with the lid's margin and
+    the skin above it at each pixel's u."""
 
     box: tuple[int, int, int, int]
-    u: np.ndarray  # (h, w)
-    w: np.ndarray
-    origin: np.ndarray  # the first corner, output pixels
-    along: np.ndarray  # unit vector, first corner to second
-    down: np.ndarray  # unit vector across, toward the lower lid
-    width: float  # pixels
+    along: np.ndarray  # (h, w): 0 at the first corner, 1 at the second
+    v: np.ndarray  # pixels across, down the face
+    margin: np.ndarray  # v of the upper margin
+    top: np.ndarray  # v of the skin above the lid (never below the margin)
+    width: float  # the eye's, pixels
 
     @staticmethod
-    def of(points: np.ndarray, eye: tuple[np.ndarray, ...], shape: tuple[int, ...],
-           pad: float) -> "_EyeFrame | None":
-        upper, lower, above = eye
-        origin = points[upper[0], :2]
-        axis = points[upper[-1], :2] - origin
-        width = float(np.linalg.norm(axis))
-        if width < 2.0:
+    def of(points: np.ndarray, eye: tuple, shape: tuple[int, ...], pad: float) -> "_Lid | None":
+        corners, upper, above = eye
+        axes = PartAxes.of(points, *corners)
+        if axes.width < 2.0:
             return None
-        along = axis / width
-        down = np.array([-along[1], along[0]])
-        if ((points[above, :2] - origin) @ down).sum() > 0:
-            down = -down  # the skin above the lid lies up the face
-        ring = points[np.concatenate([upper, lower, above]), :2]
-        x0, y0 = np.maximum(np.floor(ring.min(0) - pad).astype(int), 0)
-        x1, y1 = np.minimum(np.ceil(ring.max(0) + pad).astype(int) + 1, [shape[1], shape[0]])
-        if x1 <= x0 or y1 <= y0:
+        box = part_box(points, shape, int(np.ceil(pad)), np.concatenate([upper, above]))
+        if box is None:
             return None
-        xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32) - origin[0],
-                             np.arange(y0, y1, dtype=np.float32) - origin[1])
-        return _EyeFrame((x0, y0, x1, y1), (xs * along[0] + ys * along[1]) / width,
-                         (xs * down[0] + ys * down[1]) / width, origin, along, down, width)
-
-    def across(self, points: np.ndarray) -> np.ndarray:
-        """The w of the polyline through `points` (n, 2, output pixels) at each pixel's u (held
-        flat past its ends)."""
-        rel = (points - self.origin) / self.width
-        u, w = rel @ self.along, rel @ self.down
-        order = np.argsort(u)
-        return np.interp(self.u, u[order], w[order]).astype(np.float32)
+        box, xs, ys = box
+        u, v = axes.to_uv(xs, ys)
+        u = u.astype(np.float32)
+        margin = axes.curve(upper, u)
+        return _Lid(box, (u + 1) / 2, v.astype(np.float32), margin,
+                    np.minimum(axes.curve(above, u), margin), axes.width)
 
 
 class EyeLids:
@@ -95,65 +79,61 @@ class EyeLids:
 
     def __init__(self, image: np.ndarray, landmarks: np.ndarray):
         self._rest = topo.eye_opening_ratios(landmarks)
-        self._skin = [_skin_colours(image, landmarks, eye) for eye in _EYES]
-        self._lash = [_lash_colour(image, landmarks, eye) for eye in _EYES]
+        self._colours = [_photo_colours(image, landmarks, eye) for eye in _EYES]
 
     def apply(self, image: np.ndarray, target_out: np.ndarray) -> None:
         """Paint the lids into `image` (output pixels, target landmarks `target_out`) in place,
         each eye by how far it is shut below its photo's opening."""
         shut = 1.0 - topo.eye_opening_ratios(target_out) / np.maximum(self._rest, 1e-6)
-        for eye, skin, lash, amount in zip(_EYES, self._skin, self._lash, shut):
+        for eye, (skin, lash), amount in zip(_EYES, self._colours, shut):
             strength = float(smoothstep(amount, *LID_PAINT))
             if strength > 0.0:
                 _paint_lid(image, target_out, eye, skin, lash, strength)
 
 
-def _paint_lid(image: np.ndarray, points: np.ndarray, eye: tuple[np.ndarray, ...],
-               skin: np.ndarray, lash: np.ndarray, strength: float) -> None:
+def _paint_lid(image: np.ndarray, points: np.ndarray, eye: tuple, skin: np.ndarray,
+               lash: np.ndarray, strength: float) -> None:
     """One eye's lid (landmarks `points`, output pixels) painted `skin` (colours at SKIN_AT)
     with a `lash` line, by `strength` (0 to 1)."""
-    upper, _, above = eye
-    frame = _EyeFrame.of(points, eye, image.shape, pad=0.1 * np.ptp(points[upper, 0]) + 2)
-    if frame is None:
+    lid = _Lid.of(points, eye, image.shape, pad=0.1 * np.ptp(points[eye[1], 0]) + 2)
+    if lid is None:
         return
-    x0, y0, x1, y1 = frame.box
-    margin = frame.across(points[upper, :2])
-    top = np.minimum(frame.across(points[above, :2]), margin - 1e-3)
-    taper = smoothstep(frame.u, 0.0, CORNER_TAPER) * smoothstep(1.0 - frame.u, 0.0, CORNER_TAPER)
+    (x0, y0, x1, y1), s = lid.box, lid.along
+    taper = smoothstep(s, 0.0, CORNER_TAPER) * smoothstep(1.0 - s, 0.0, CORNER_TAPER)
 
-    colour = np.stack([np.interp(frame.u, SKIN_AT, skin[:, c]) for c in range(3)], -1)
-    up = (margin - frame.w) / np.maximum(margin - top, 1e-3)  # 0 at the margin, 1 at the top
-    lid = (up >= 0) * (1.0 - smoothstep(up, LID_COVER, 1.0))
-    blend(image, (x0, y0, x1, y1), strength * taper * lid, colour.astype(np.float32))
+    colour = np.stack([np.interp(s, SKIN_AT, skin[:, c]) for c in range(3)], -1)
+    up = (lid.margin - lid.v) / np.maximum(lid.margin - lid.top, 1e-3)  # 0 margin, 1 top
+    cover = (up >= 0) * (1.0 - smoothstep(up, LID_COVER, 1.0))
+    blend(image, lid.box, strength * taper * cover, colour.astype(np.float32))
 
     # The lash line: thickest in the middle, over the margin and hanging below it.
-    thick = LASH_WIDTH * (0.35 + 0.65 * np.sin(np.pi * np.clip(frame.u, 0.0, 1.0)))
-    below = (frame.w - margin) * frame.width  # pixels
-    lash_px = thick * frame.width
-    soft = max(LASH_SOFT * frame.width, 1.0)
+    lash_px = LASH_WIDTH * lid.width * (0.35 + 0.65 * np.sin(np.pi * np.clip(s, 0.0, 1.0)))
+    below = lid.v - lid.margin
+    soft = max(LASH_SOFT * lid.width, 1.0)
     within = np.minimum(below + LASH_ABOVE * lash_px, (1 - LASH_ABOVE) * lash_px - below)
     lash_cover = np.clip(within / soft + 0.5, 0.0, 1.0) * LASH_OPACITY
-    inside = (frame.u >= 0) & (frame.u <= 1)
-    blend(image, (x0, y0, x1, y1), strength * taper * inside * lash_cover,
+    inside = (s >= 0) & (s <= 1)
+    blend(image, lid.box, strength * taper * inside * lash_cover,
           np.broadcast_to(lash, (y1 - y0, x1 - x0, 3)))
 
 
-def _skin_colours(image: np.ndarray, landmarks: np.ndarray, eye: tuple[np.ndarray, ...]
-                  ) -> np.ndarray:
-    """The photo's lid skin colour at SKIN_AT along the eye, (3, 3) float32: each stretch's
-    own, or the whole band's where a stretch has too few pixels."""
-    frame = _EyeFrame.of(landmarks, eye, image.shape, pad=SKIN_REACH[1] * np.ptp(
-        landmarks[eye[0], 0]) + 2)
-    if frame is None:
-        return np.full((len(SKIN_AT), 3), image.mean((0, 1)), np.float32)
-    x0, y0, x1, y1 = frame.box
-    upper, _, above = eye
-    margin = frame.across(landmarks[upper, :2])
-    top = np.minimum(frame.across(landmarks[above, :2]), margin)
-    band = ((frame.w < margin - SKIN_REACH[0] * (margin - top))
-            & (frame.w > top - SKIN_REACH[1]) & (frame.u >= 0) & (frame.u <= 1))
+def _photo_colours(image: np.ndarray, landmarks: np.ndarray, eye: tuple
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The photo's lid skin colour at SKIN_AT along the eye ((3, 3) float32: each stretch's
+    own, or the whole band's where a stretch has too few pixels), and its lash colour (the
+    mean of the darkest pixels about the upper margin: lashes and liner)."""
+    width = np.ptp(landmarks[eye[1], 0])
+    lid = _Lid.of(landmarks, eye, image.shape, pad=max(SKIN_REACH[1], LASH_BAND[1]) * width + 2)
+    if lid is None:
+        mean = image.mean((0, 1)).astype(np.float32)
+        return np.tile(mean, (len(SKIN_AT), 1)), mean
+    x0, y0, x1, y1 = lid.box
     rgb = image[y0:y1, x0:x1].astype(np.float32)
-    luma = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = rgb @ LUMA
+    on_eye = (lid.along >= 0) & (lid.along <= 1)
+
+    band = (on_eye & (lid.v < lid.margin - SKIN_REACH[0] * (lid.margin - lid.top))
+            & (lid.v > lid.top - SKIN_REACH[1] * lid.width))
 
     def robust(chosen: np.ndarray) -> np.ndarray | None:
         if chosen.sum() < 4:
@@ -165,25 +145,13 @@ def _skin_colours(image: np.ndarray, landmarks: np.ndarray, eye: tuple[np.ndarra
     if whole is None:
         whole = rgb.reshape(-1, 3).mean(0)
     edges = np.r_[0.0, (SKIN_AT[:-1] + SKIN_AT[1:]) / 2, 1.0]
-    colours = [robust(band & (frame.u >= lo) & (frame.u <= hi)) for lo, hi in
-               zip(edges[:-1], edges[1:])]
-    return np.array([whole if c is None else c for c in colours], np.float32)
+    stretches = [robust(band & (lid.along >= lo) & (lid.along <= hi))
+                 for lo, hi in zip(edges[:-1], edges[1:])]
+    skin = np.array([whole if c is None else c for c in stretches], np.float32)
 
-
-def _lash_colour(image: np.ndarray, landmarks: np.ndarray, eye: tuple[np.ndarray, ...]
-                 ) -> np.ndarray:
-    """The mean colour of the darkest pixels about the photo's upper lid margin: its lashes
-    and liner."""
-    frame = _EyeFrame.of(landmarks, eye, image.shape, pad=2)
-    if frame is None:
-        return np.zeros(3, np.float32)
-    x0, y0, x1, y1 = frame.box
-    margin = frame.across(landmarks[eye[0], :2])
-    band = ((frame.w > margin - LASH_BAND[0]) & (frame.w < margin + LASH_BAND[1])
-            & (frame.u >= 0) & (frame.u <= 1))
-    pixels = image[y0:y1, x0:x1][band].astype(np.float32)
-    if not len(pixels):
-        return np.zeros(3, np.float32)
-    luma = pixels @ np.array([0.299, 0.587, 0.114], np.float32)
-    darkest = luma <= np.quantile(luma, LASH_DARKEST)
-    return pixels[darkest].mean(0)
+    lashes = (on_eye & (lid.v > lid.margin - LASH_BAND[0] * lid.width)
+              & (lid.v < lid.margin + LASH_BAND[1] * lid.width))
+    if not lashes.any():
+        return skin, whole.astype(np.float32)
+    darkest = lashes & (luma <= np.quantile(luma[lashes], LASH_DARKEST))
+    return skin, rgb[darkest].mean(0).astype(np.float32)

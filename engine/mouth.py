@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from . import face_topology as topo
-from .painting import blend
+from .painting import LUMA, PartAxes, blend, part_box
 from .ramp import smoothstep
 
 if TYPE_CHECKING:
@@ -94,52 +94,22 @@ SEAM_FEATHER = 0.015
 # A photo's teeth are looked for this share of the mouth's span past its inner lips (they
 # reach toward the outer lips).
 TEETH_REACH = 0.1
-LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
-@dataclass(frozen=True)
-class MouthAxes:
-    """A mouth's own coordinates: u along its inner-lip corners (0 at the middle, ±1 at the
-    corners), v across in pixels (down positive)."""
-
-    centre: np.ndarray  # (2,) pixels
-    axis: np.ndarray  # unit, left corner to right
-    width: float  # corner to corner, pixels
-    points: np.ndarray  # the landmarks (x, y, ...) they are of
-
-    @staticmethod
-    def of(points: np.ndarray) -> "MouthAxes":
-        left, right = points[topo.INNER_LIP_UPPER[0], :2], points[topo.INNER_LIP_UPPER[-1], :2]
-        axis = right - left
-        width = float(max(np.linalg.norm(axis), 1e-6))
-        return MouthAxes((left + right) / 2, axis / width, width, points)
-
-    def to_uv(self, x, y):
-        dx, dy = x - self.centre[0], y - self.centre[1]
-        (ax, ay) = self.axis
-        return (dx * ax + dy * ay) / (self.width / 2), dy * ax - dx * ay
-
-    def to_xy(self, u, v):
-        along, (ax, ay) = u * (self.width / 2), self.axis
-        return (self.centre[0] + along * ax - v * ay).astype(np.float32), \
-            (self.centre[1] + along * ay + v * ax).astype(np.float32)
-
-    def curve(self, indices, u: np.ndarray) -> np.ndarray:
-        """v of the lip through landmarks `indices` at each u."""
-        cu, cv = self.to_uv(self.points[indices, 0], self.points[indices, 1])
-        order = np.argsort(cu)
-        return np.interp(u, cu[order], cv[order]).astype(np.float32)
+def _mouth_axes(points: np.ndarray) -> PartAxes:
+    """A mouth's axes: u along its inner-lip corners, v across, down positive."""
+    return PartAxes.of(points, topo.INNER_LIP_UPPER[0], topo.INNER_LIP_UPPER[-1])
 
 
 @dataclass(frozen=True)
 class MouthFrame:
-    """Pixel positions in mouth coordinates (MouthAxes), with the lips' curves at each u."""
+    """Pixel positions in mouth coordinates (_mouth_axes), with the lips' curves at each u."""
 
     u: np.ndarray  # (h, w)
     v: np.ndarray
     upper: np.ndarray  # v of the upper inner lip at each pixel's u
     lower: np.ndarray
-    axes: MouthAxes
+    axes: PartAxes
     # The drawn interior's shading by what is drawn (shading()): a set's photos share one
     # placement of the mouth (MouthInterior.apply), and most draw the same.
     _shadings: dict = field(default_factory=dict, compare=False, repr=False)
@@ -156,7 +126,7 @@ class MouthFrame:
         return self._shadings[key]
 
     @staticmethod
-    def of(axes: MouthAxes, xs: np.ndarray, ys: np.ndarray) -> "MouthFrame":
+    def of(axes: PartAxes, xs: np.ndarray, ys: np.ndarray) -> "MouthFrame":
         """The pixels of a grid (xs, ys as from np.meshgrid) in a mouth's `axes`."""
         u, v = axes.to_uv(xs, ys)
         u = u.astype(np.float32)
@@ -225,9 +195,9 @@ class MouthInterior:
                                     *TEETH_COVER))
         if strength <= 0.0:
             return
-        axes = MouthAxes.of(target_out)
-        box = _mouth_box(target_out, image.shape, int(np.ceil(axes.width * TEETH_REACH)) + 2,
-                         ring=topo.OUTER_LIP_RING)
+        axes = _mouth_axes(target_out)
+        box = part_box(target_out, image.shape, int(np.ceil(axes.width * TEETH_REACH)) + 2,
+                       topo.OUTER_LIP_RING)
         if box is None:
             return
         (x0, y0, x1, y1), xs, ys = box
@@ -279,12 +249,12 @@ class MouthInterior:
 
     def _real_interior(self, image: np.ndarray) -> "_RealInterior | None":
         ring = self._landmarks[topo.INNER_LIP_RING, 0]
-        box = _mouth_box(self._landmarks, image.shape,
-                         int(np.ceil(np.ptp(ring) * TEETH_REACH)) + 2)
+        box = part_box(self._landmarks, image.shape, int(np.ceil(np.ptp(ring) * TEETH_REACH)) + 2,
+                       topo.INNER_LIP_RING)
         if box is None:
             return None
         (x0, y0, x1, y1), xs, ys = box
-        f = MouthFrame.of(MouthAxes.of(self._landmarks), xs, ys)
+        f = MouthFrame.of(_mouth_axes(self._landmarks), xs, ys)
         rgb = image[y0:y1, x0:x1].astype(np.float32)
         # Teeth anywhere within the lips: mediapipe's inner lip often lies on the teeth.
         lips = cv2.GaussianBlur(_ring_mask(image.shape, self._landmarks, topo.OUTER_LIP_RING)
@@ -345,7 +315,7 @@ class _RealInterior:
     upper: np.ndarray  # (h, w, 4) float32: RGB, coverage of the upper half of the opening
     lower: np.ndarray
     teeth_colour: np.ndarray  # (3,) the median of its teeth, as lit in the photo
-    axes: MouthAxes  # the photo's mouth
+    axes: PartAxes  # the photo's mouth
     opening: np.ndarray  # (h, w) float32: how much each pixel of the patches is the opening's
 
 
@@ -420,8 +390,9 @@ def place(target_out: np.ndarray, shape: tuple[int, ...]) -> Placement | None:
     """Where the mouth of `target_out` lies in an image of `shape`: its box and the box's
     pixels in mouth coordinates; None if it is off the image."""
     # Nothing is painted past the feather's reach (the mask is 0 there: MouthFrame.inside).
-    axes = MouthAxes.of(target_out)
-    box = _mouth_box(target_out, shape, int(np.ceil(_feather(axes.width, INTERIOR_FEATHER))) + 2)
+    axes = _mouth_axes(target_out)
+    box = part_box(target_out, shape, int(np.ceil(_feather(axes.width, INTERIOR_FEATHER))) + 2,
+                   topo.INNER_LIP_RING)
     if box is None:
         return None
     corners, xs, ys = box
@@ -444,20 +415,6 @@ def moved_placement(placed: Placement | None, left: int, top: int,
 def _feather(width: float, share: float) -> float:
     """A soft edge of `share` of a mouth `width` pixels wide, in pixels (at least 0.8)."""
     return max(width * share, 0.8)
-
-
-def _mouth_box(points: np.ndarray, shape: tuple[int, ...], pad: int,
-               ring: np.ndarray = topo.INNER_LIP_RING):
-    """The pixels around the lips' `ring` (the inner, default) with a margin of `pad`, clipped
-    to the image: ((x0, y0, x1, y1), xs, ys) with xs, ys their coordinate grids; None if none
-    are inside."""
-    ring = points[ring, :2]
-    x0, y0 = np.maximum(np.floor(ring.min(0)).astype(int) - pad, 0)
-    x1, y1 = np.minimum(np.ceil(ring.max(0)).astype(int) + pad, [shape[1], shape[0]])
-    if x1 <= x0 or y1 <= y0:
-        return None
-    xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
-    return (x0, y0, x1, y1), xs, ys
 
 
 def _unlike_lips(rgb: np.ndarray, lip: np.ndarray, teeth: np.ndarray) -> np.ndarray:

@@ -7,8 +7,8 @@ from engine import metrics
 from engine import face_topology as topo
 from engine.expression import close_eyes, open_mouth
 from engine.animator import PortraitAnimator
-from engine import mouth as mouth_module
 from engine.mouth import MouthInterior
+from engine.painting import LUMA, PartAxes
 from engine.evaluate.common import read_clip
 from engine.portrait import load_portrait, portrait_from_image
 from engine.session import Session
@@ -83,28 +83,20 @@ def _shut_lid_reading(portrait):
     animator = PortraitAnimator(portrait, portrait.size)
     target = close_eyes(portrait.landmarks, 1.0)
     image, t_out = animator(target), animator.framing.to_output(target)
-    luma = image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = image.astype(np.float32) @ LUMA
+    ys, xs = np.mgrid[0:image.shape[0], 0:image.shape[1]]
     readings = []
-    for upper, above in ((topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_ABOVE[0]),
-                         (topo.LEFT_EYE_UPPER, topo.LEFT_EYE_ABOVE[0])):
-        corner, axis = t_out[upper[0], :2], t_out[upper[-1], :2] - t_out[upper[0], :2]
-        width = np.linalg.norm(axis)
-        along = axis / width
-        down = np.array([-along[1], along[0]])
-        down *= -np.sign(((t_out[above, :2] - corner) @ down).mean())
-        ys, xs = np.mgrid[0:image.shape[0], 0:image.shape[1]]
-        rel = np.stack([xs - corner[0], ys - corner[1]], -1)
-        u, w = rel @ along / width, rel @ down
-
-        def across(ring):
-            ru, rw = (t_out[ring, :2] - corner) @ along / width, (t_out[ring, :2] - corner) @ down
-            order = np.argsort(ru)
-            return np.interp(u, ru[order], rw[order])
-        margin, top = across(upper), across(above)
-        up = (margin - w) / np.maximum(margin - top, 1e-3)
-        middle = (u > 0.2) & (u < 0.8)
+    for corners, upper, above in ((topo.RIGHT_EYE_CORNERS, topo.RIGHT_EYE_UPPER,
+                                   topo.RIGHT_EYE_ABOVE[0]),
+                                  (topo.LEFT_EYE_CORNERS[::-1], topo.LEFT_EYE_UPPER,
+                                   topo.LEFT_EYE_ABOVE[0])):
+        axes = PartAxes.of(t_out, *corners)  # u along the eye, v down the face in pixels
+        u, v = axes.to_uv(xs, ys)
+        margin, top = axes.curve(upper, u), axes.curve(above, u)
+        up = (margin - v) / np.maximum(margin - top, 1e-3)
+        middle = np.abs(u) < 0.6
         lid = luma[middle & (up > 0.15) & (up < 0.6)]
-        line = luma[middle & (np.abs(w - margin) <= 1.0)]
+        line = luma[middle & (np.abs(v - margin) <= 1.0)]
         readings.append(((lid < 0.75 * np.median(lid)).mean(), np.median(line) / np.median(lid)))
     return readings
 
@@ -293,7 +285,7 @@ def test_a_speaking_mouth_shows_mostly_teeth_not_a_dark_hole():
     out = render(target).astype(float).mean(2)
     up, lo = target_out[topo.MOUTH_INNER_MID[0], :2], target_out[topo.MOUTH_INNER_MID[1], :2]
     column = [out[tuple(np.round(up + t * (lo - up))[::-1].astype(int))] for t in np.linspace(0.05, 0.95, 19)]
-    teeth = MouthInterior(portrait.image, portrait.landmarks)._drawn_teeth @ mouth_module.LUMA
+    teeth = MouthInterior(portrait.image, portrait.landmarks)._drawn_teeth @ LUMA
     lit = np.mean(np.array(column) > 0.7 * teeth)
     assert lit >= 0.5
 
