@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .backdrop import Backdrop
+from .eyeballs import Eyeballs
 from .eyelids import EyeLids
 from .framing import Framing, frame_portrait
 from .mouth import MouthInterior
@@ -33,6 +34,7 @@ class PortraitAnimator:
             self._renderer = StillAround(self._renderer, self.warp(portrait.landmarks))
         self._backdrop = Backdrop(portrait.image, portrait.landmarks, self.framing)
         self._mouth = MouthInterior(portrait.image, portrait.landmarks)
+        self._eyeballs = Eyeballs(portrait.image, portrait.landmarks, self.framing.scale)
         self._lids = EyeLids(portrait.image, portrait.landmarks)
         self.compositor = SetCompositor(portraits, self.framing, self._dense)
 
@@ -70,6 +72,7 @@ class PortraitAnimator:
         image = self._renderer.render(warp)
         self._backdrop.apply(image, warp)
         target_out = self.framing.to_output(target)
+        self._eyeballs.apply(image, target_out, warp)
         self._lids.apply(image, target_out)
         self._mouth.cover_teeth(image, target_out, warp)
         placed = self._mouth.apply(image, target_out)

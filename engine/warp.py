@@ -274,7 +274,7 @@ _LIDS = tuple(np.concatenate(parts) for parts in zip(
     *((upper, lower, above) for (_, upper, lower), above in
       zip(topo.OPENINGS[1:], (topo.RIGHT_EYE_ABOVE[0], topo.LEFT_EYE_ABOVE[0])))))
 
-# Each eye's interior triangles, and the landmarks that place its eyeball (_eyeballs).
+# Each eye's interior triangles, and the landmarks that place its eyeball (eyeball_placement).
 _EYES = {RIGHT_EYE_INTERIOR: (topo.RIGHT_EYE_CORNERS, topo.RIGHT_IRIS_CENTER),
          LEFT_EYE_INTERIOR: (topo.LEFT_EYE_CORNERS, topo.LEFT_IRIS_CENTER)}
 
@@ -296,7 +296,7 @@ EYEBALL_SLACK = 0.03
 _EYES_APART = 1e6  # photo pixels between the two eyes' frames laid end to end (_PhotoEyes)
 
 
-def _eyeballs(t_out: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def eyeball_placement(t_out: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each eye's opening (in _EYES' order) maps output pixels z to src's by a similarity,
     a z + b (complex), fixed by the two eye corners, then shifted so the iris lands where the
     target iris is: the eyeball keeps its shape; the lids decide what shows. `src`: photos'
@@ -613,13 +613,13 @@ class DenseMotion:
                         points_out: Callable[[np.ndarray], np.ndarray],
                         onto_eyeball: bool = True) -> None:
         """Where a point's triangle is an eye's interior, its `sources` (points, 2 per photo)
-        become the eyeball's map (_eyeballs) into each photo of `landmarks` (photos, 478, 2),
+        become the eyeball's map (eyeball_placement) into each photo of `landmarks` (photos, 478, 2),
         kept on the eyeball (_onto_eyeball) if `onto_eyeball`. `points_out`: the output
         positions (n, 2) of the points of these indices."""
         eye = self._eye_of_triangle[triangles]
         in_eye = np.flatnonzero(eye >= 0)
         if len(in_eye):
-            scale, shift = _eyeballs(t_out, landmarks)
+            scale, shift = eyeball_placement(t_out, landmarks)
             eye = eye[in_eye]
             points = points_out(in_eye)
             z = scale[eye] * (points[:, 0] + 1j * points[:, 1])[:, None] + shift[eye]
@@ -684,7 +684,7 @@ class DenseMotion:
         return Patch(rows, cols, src.astype(np.float32))
 
     def _eyeball_patch(self, k: int, t_out: np.ndarray) -> Patch:
-        """Eye `k`'s opening at full resolution, all of it eyeball (_eyeballs, kept on it by
+        """Eye `k`'s opening at full resolution, all of it eyeball (eyeball_placement, kept on it by
         _onto_eyeball, whose turns the upsampled grid would blur into lines across the eye).
         Its rim is left to the grid (the lids' map): it holds the lid margin's lash line."""
         w, h = self._framing.output_size
@@ -697,7 +697,7 @@ class DenseMotion:
         cv2.fillPoly(opening, [np.round(ring - [x0, y0]).astype(np.int32)], 1)
         rows, cols = np.nonzero(cv2.erode(opening, np.ones((3, 3), np.uint8)))
         rows, cols = rows + y0, cols + x0
-        scale, shift = _eyeballs(t_out, self._src[None])
+        scale, shift = eyeball_placement(t_out, self._src[None])
         z = scale[k, 0] * (cols + 1j * rows) + shift[k, 0]
         z = _onto_eyeball(z, np.full(len(rows), k), t_out, self._photo_eyes)
         return Patch(rows.astype(np.int64), cols.astype(np.int64),

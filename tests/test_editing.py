@@ -148,6 +148,8 @@ def test_a_glance_moves_the_eyeball_and_leaves_the_lids_rims_as_they_were(gaze):
     """A glance moves only the eyeball: the opening's rim (the lid margin's own pixels) stays
     as at rest. Interpolated on the grid between the eyeball's map and the lids', it drew a
     pale ring around each eye (young_woman at 512 px: a mean change of 16 to 26 levels there).
+    Except where an iris meets the lid: the photo's own, left there, stood beside the moved
+    iris as a dark notch, and it must go; the moved one reaches the lid where it now is.
     (At sizes where an eye's corners come within two grid cells, the eye is mapped per pixel
     as a whole, rim and all, and its rim shows the eyeball moving under the lid.)"""
     from engine.portrait import load_portrait
@@ -157,17 +159,29 @@ def test_a_glance_moves_the_eyeball_and_leaves_the_lids_rims_as_they_were(gaze):
     def render(edits):
         with Session(portrait, (512, 512)) as session:
             session.edits = edits
-            return session.process(portrait.image, 0.0)
+            return session.process(portrait.image, 0.0), session.framing
 
-    rest, glance = render(Edits()), render(Edits(gaze_x=gaze))
+    (rest, framing), (glance, _) = render(Edits()), render(Edits(gaze_x=gaze))
     change = np.abs(glance.image.astype(np.float32) - rest.image).mean(2)
+    ys, xs = np.indices(change.shape)
+    photo_xy = framing.to_portrait_xy(np.stack([xs, ys], -1).astype(np.float64))
+    on_iris = np.zeros(change.shape, bool)  # where the still frame shows the photo's irises
+    moved = np.zeros(change.shape, bool)  # ...and where the glance puts them
+    for centre in (topo.RIGHT_IRIS_CENTER, topo.LEFT_IRIS_CENTER):
+        c = portrait.landmarks[centre, :2]
+        radius = np.linalg.norm(portrait.landmarks[centre + 1:centre + 5, :2] - c, axis=1).mean()
+        on_iris |= np.linalg.norm(photo_xy - c, axis=-1) < radius + 1.0 / framing.scale
+        moved |= (np.hypot(xs - glance.target[centre, 0], ys - glance.target[centre, 1])
+                  < (radius + 1.0) * framing.scale)
     for ring in (topo.RIGHT_EYE_RING, topo.LEFT_EYE_RING):
         opening = np.zeros(change.shape, np.uint8)
         cv2.fillPoly(opening, [np.round(glance.target[ring, :2]).astype(np.int32)], 1)
         rim = (opening - cv2.erode(opening, np.ones((3, 3), np.uint8))).astype(bool)
         inside = cv2.erode(opening, np.ones((5, 5), np.uint8)).astype(bool)
         assert change[inside].mean() > 20  # the premise: the eyeball moved
-        assert change[rim].mean() < 5
+        assert change[rim & ~on_iris & ~moved].mean() < 5
+        assert (rim & on_iris & ~moved).sum() > 5
+        assert change[rim & on_iris & ~moved].mean() > 10  # the photo's iris left the rim
 
 
 @pytest.mark.parametrize("yaw", [-30, -20, -10, 10, 20, 30])

@@ -1,12 +1,15 @@
 """Dense motion and rendering: exact where it must be, and lids/mouth drawn, not smeared."""
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
 
 from engine import metrics
 from engine import face_topology as topo
-from engine.expression import close_eyes, open_mouth
+from engine.expression import close_eyes, look, open_mouth
 from engine.animator import PortraitAnimator
+from engine.eyeballs import Eyeballs
 from engine.mouth import MouthInterior
 from engine.painting import LUMA, PartAxes
 from engine.evaluate.common import read_clip
@@ -143,6 +146,57 @@ def test_an_eye_opened_wider_shows_eyeball_not_the_photos_lid(astronaut_portrait
                    for x, y in zip(field.map_x[ys, xs], field.map_y[ys, xs])]
         assert len(outside) > 200
         assert np.mean(np.array(outside) < -0.01 * topo.interocular(p)) == 0.0
+
+
+@pytest.mark.parametrize("size", [(512, 512), (1280, 720)])
+def test_a_look_to_the_limits_shows_eyeball_not_the_lids_skin(astronaut_portrait, size):
+    """The gaze controls at their ends (and a driver's widest glances) ask for eyeball the
+    photo's lids hide. Placed by the iris, the eye sampled what lies there in the photo: a
+    look up filled the bottom of the eye with the lower lid's skin (up to 0.39 of the
+    opening), a look down or aside showed the lids' skin at the top or the far corner. The
+    photo's skin about its eyes is marked green here: none of it may show inside the eye."""
+    mark = np.array([0, 255, 0])
+    marked = astronaut_portrait.image.copy()
+    for ring in (topo.RIGHT_EYE_RING, topo.LEFT_EYE_RING):
+        eye = np.zeros(marked.shape[:2], np.uint8)
+        cv2.fillPoly(eye, [np.round(astronaut_portrait.landmarks[ring, :2]).astype(np.int32)], 1)
+        reach = int(0.4 * np.ptp(astronaut_portrait.landmarks[ring, 0]))
+        marked[(cv2.dilate(eye, np.ones((reach, reach), np.uint8)) & (1 - eye)) > 0] = mark
+    portrait = dataclasses.replace(astronaut_portrait, image=marked)
+    animator = PortraitAnimator(portrait, size)
+    # The inside of the eye: clear of its outline by two photo pixels (the lid margin's).
+    clear = 2 * int(np.ceil(animator.framing.scale)) + 3
+    for x, y in ((0, -1), (0, 1), (1, 0), (-1, 0), (0, 0.5)):
+        target = look(portrait.landmarks, x, y)
+        image, t_out = animator(target).astype(int), animator.framing.to_output(target)
+        lid_skin = np.abs(image - mark).sum(-1) < 150
+        for ring in (topo.RIGHT_EYE_RING, topo.LEFT_EYE_RING):
+            opening = np.zeros(lid_skin.shape, np.uint8)
+            cv2.fillPoly(opening, [np.round(t_out[ring, :2]).astype(np.int32)], 1)
+            inside = cv2.erode(opening, np.ones((clear, clear), np.uint8)) > 0
+            assert inside.sum() > 15
+            assert lid_skin[inside].mean() < 0.01, (x, y)
+
+
+@pytest.mark.parametrize("size", [(256, 256), (512, 512), (1280, 720)])
+def test_completed_eyeballs_leave_a_still_face_as_the_photo(astronaut_portrait, size):
+    """The completed eyeball is painted only where a frame needs eyeball the photo hides: at
+    rest (at any output scale, the photo's and the frame's outlines drawn apart) the frame is
+    untouched, so a still face stays the photo and nothing pops in."""
+    animator = PortraitAnimator(astronaut_portrait, size)
+    t_out = animator.framing.to_output(astronaut_portrait.landmarks)
+    frame = animator(astronaut_portrait.landmarks)
+    painted = frame.copy()
+    Eyeballs(astronaut_portrait.image, astronaut_portrait.landmarks,
+             animator.framing.scale).apply(painted, t_out,
+                                           animator.warp(astronaut_portrait.landmarks))
+    assert np.array_equal(painted, frame)
+    looked = look(astronaut_portrait.landmarks, 0, -1)
+    painted = frame.copy()
+    Eyeballs(astronaut_portrait.image, astronaut_portrait.landmarks,
+             animator.framing.scale).apply(painted, animator.framing.to_output(looked),
+                                           animator.warp(looked))
+    assert not np.array_equal(painted, frame)  # ...and a look up does paint
 
 
 def test_open_mouth_shows_a_cavity_not_stretched_lips(astronaut_portrait):
