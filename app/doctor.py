@@ -217,11 +217,12 @@ def check_virtual_camera() -> Finding:
 
     errors = []
     for backend in NATIVE_BACKENDS.get(system, []):
+        if backend not in pyvirtualcam.camera.BACKENDS:  # none such on this system (asked
+            errors.append(f"{backend}: not available")  # for, its __del__ prints a traceback)
+            continue
         try:
             with pyvirtualcam.Camera(320, 240, 30, backend=backend):
                 return ok("Virtual camera", f"{backend} answers")
-        except KeyError:  # pyvirtualcam has no such backend on this system
-            errors.append(f"{backend}: not available")
         except Exception as error:  # RuntimeError: the backend's own reason
             errors.append(f"{backend}: {str(error).strip().splitlines()[0]}")
     return warn("Virtual camera", f"none answered ({'; '.join(errors) or 'none on ' + system}). "

@@ -157,6 +157,11 @@ class VirtualCamera:
         # Only the system's own backends unless one is named: a recording backend registered
         # in this process must never stand in for a missing device.
         for backend in [s.backend] if s.backend else NATIVE_BACKENDS.get(platform.system(), []):
+            if backend not in pyvirtualcam.camera.BACKENDS:
+                # Asked for one it lacks, pyvirtualcam raises before its camera is made, and
+                # that half-made camera's __del__ prints a traceback on the terminal.
+                errors.append(RuntimeError(f"{backend} virtual camera not found"))
+                continue
             try:
                 self._camera = pyvirtualcam.Camera(s.size[0], s.size[1], s.fps,
                                                    fmt=pyvirtualcam.PixelFormat.RGB,

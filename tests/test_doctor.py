@@ -224,6 +224,7 @@ def test_virtual_camera_module_missing_without_exclusive_caps_and_ready(tmp_path
     assert finding.status == "OK" and finding.detail.startswith("/dev/video10")
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
 def test_virtual_camera_elsewhere_is_whatever_pyvirtualcam_opens(monkeypatch):
     """On macOS the OBS camera: missing here (pyvirtualcam has no such backend on Linux), then
     a real pyvirtualcam backend registered under its name."""

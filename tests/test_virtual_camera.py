@@ -103,6 +103,21 @@ def test_no_virtual_camera_names_the_fix():
     assert len(messages) == 1  # the same failure again says nothing new
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_a_missing_backend_names_the_fix_without_a_traceback(monkeypatch):
+    """On macOS without OBS, pyvirtualcam has no 'obs' backend. Asked for it anyway, it
+    raised before its camera was made, and that half-made camera's __del__ printed a
+    traceback on the user's terminal; the message said only "could not be used ('obs')"."""
+    monkeypatch.setattr(virtual_camera.platform, "system", lambda: "Darwin")
+    monkeypatch.delitem(pyvirtualcam.camera.BACKENDS, "obs", raising=False)
+    messages = []
+    vcam = VirtualCamera(VirtualCameraSettings(SIZE, 30.0), messages.append)
+    vcam.start()
+    _messages_until(vcam, messages, lambda: messages)
+    vcam.stop()
+    assert "No virtual camera found" in messages[0] and "OBS Studio" in messages[0]
+
+
 def test_the_fix_for_windows_and_macos_is_obs():
     assert "OBS Studio" in setup_hint("Windows") and "OBS Studio" in setup_hint("Darwin")
     assert "Start Virtual Camera" in setup_hint("Darwin")
