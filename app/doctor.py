@@ -21,7 +21,7 @@ from engine.render.backends import GPU_INSTALL, choose_backend
 from engine.render.plans import PLAN_DIR
 from engine.tracking import MEDIAPIPE_VERSION
 from engine.user_data import data_folder
-from engine.virtual_camera import NATIVE_BACKENDS, setup_hint
+from engine.virtual_camera import NATIVE_BACKENDS, has_backend, setup_hint
 
 SUPPORTED_PYTHON = ((3, 9), (3, 12))  # mediapipe 0.10.21 has wheels for these
 SYSTEM_PACKAGES = Path(__file__).resolve().parents[1] / "build_tools" / "system_packages.sh"
@@ -217,8 +217,8 @@ def check_virtual_camera() -> Finding:
 
     errors = []
     for backend in NATIVE_BACKENDS.get(system, []):
-        if backend not in pyvirtualcam.camera.BACKENDS:  # none such on this system (asked
-            errors.append(f"{backend}: not available")  # for, its __del__ prints a traceback)
+        if not has_backend(backend):
+            errors.append(f"{backend}: not available")
             continue
         try:
             with pyvirtualcam.Camera(320, 240, 30, backend=backend):

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from . import face_topology as topo
-from .painting import LUMA, blend, part_box
+from .painting import LUMA, PartAxes, blend, part_box
 from .ramp import smoothstep
 from .warp import CoarseWarp, eyeball_placement
 
@@ -45,9 +45,10 @@ SHADE_BINS = 10
 SHADE_RANGE = (0.5, 1.2)
 SOFT = 1.5  # photo pixels over which the photo's eyeball fades into the completed one
 
-# Each eye's opening ring, corners and iris centre, in warp.eyeball_placement's order.
+# Each eye's opening ring, corners (the image's left first: PartAxes' v runs down the face)
+# and iris centre, in warp.eyeball_placement's order.
 _EYES = tuple((ring, corners, iris) for (ring, _, _), corners, iris in zip(
-    topo.OPENINGS[1:], (topo.RIGHT_EYE_CORNERS, topo.LEFT_EYE_CORNERS),
+    topo.OPENINGS[1:], (topo.RIGHT_EYE_CORNERS, topo.LEFT_EYE_CORNERS[::-1]),
     (topo.RIGHT_IRIS_CENTER, topo.LEFT_IRIS_CENTER)))
 
 
@@ -58,12 +59,16 @@ class _Eyeball:
     origin: tuple[int, int]  # the box's top-left, photo pixels
     texture: np.ndarray  # (h, w, 3) float32
     opening: np.ndarray  # (h, w) float32: 1 inside the photo's opening, rim and all
-    rim: float  # photo pixels of the opening's rim, which holds lashes, not eyeball
     width: float  # the eye's, corner to corner, photo pixels
     shade: np.ndarray  # (2: above, below, SHADE_BINS): brightness over the eyeball's inside
     irisless: np.ndarray  # (h, w, 3) float32: the photo with its iris filled in from about it
     iris: np.ndarray  # (h, w) float32: 1 on the iris the photo shows (where irisless differs)
     iris_disc: tuple[complex, float]  # its centre (in the box) and radius, photo pixels
+
+    @property
+    def rim(self) -> float:
+        """Photo pixels of the opening's rim, which holds lashes, not eyeball."""
+        return _rim(self.width)
 
 
 class Eyeballs:
@@ -166,15 +171,15 @@ def _completed(image: np.ndarray, landmarks: np.ndarray, eye: tuple, blur: float
     opening = np.zeros(rgb.shape[:2], np.uint8)
     cv2.fillPoly(opening, [np.round((landmarks[ring, :2] - [x0, y0]) * 16).astype(np.int32)], 1,
                  shift=4)
-    rim = max(RIM * width, 1.0)
-    shown = cv2.distanceTransform(opening, cv2.DIST_L2, 3) > rim
+    edge_px = cv2.distanceTransform(opening, cv2.DIST_L2, 3)
+    shown = edge_px > _rim(width)
     if shown.sum() < 4:
         return None
     centre = landmarks[iris, :2]
-    radius = float(np.linalg.norm(landmarks[iris + 1:iris + 5, :2] - centre, axis=1).mean())
+    radius = topo.iris_radius(landmarks, iris)
     from_centre = np.hypot(xs - centre[0], ys - centre[1])
     distance = from_centre / max(radius, 1.0)
-    edge = cv2.distanceTransform(opening, cv2.DIST_L2, 3) / width
+    edge = edge_px / width
     below = _below(landmarks, eye, xs, ys)
     # Read past the rim: in it, lashes and liner (drawn by the warp's lid margin), not shade.
     shade = _shade_of(rgb @ LUMA, shown & (distance > 1.1), edge, below)
@@ -197,19 +202,18 @@ def _completed(image: np.ndarray, landmarks: np.ndarray, eye: tuple, blur: float
     irisless = cv2.inpaint(photo, on_iris, max(2.0, 0.3 * radius), cv2.INPAINT_TELEA)
     iris = cv2.GaussianBlur(on_iris.astype(np.float32), (0, 0), 0.7)
     return _Eyeball((x0, y0), np.ascontiguousarray(texture, np.float32),
-                    opening.astype(np.float32), rim, width, shade,
+                    opening.astype(np.float32), width, shade,
                     irisless.astype(np.float32), iris,
                     (complex(centre[0] - x0, centre[1] - y0), radius))
 
 
+def _rim(width: float) -> float:
+    return max(RIM * width, 1.0)
+
+
 def _below(points: np.ndarray, eye: tuple, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """Which pixels lie on the lower lid's side of the line between the eye's corners."""
-    ring, (first, second), _ = eye
-    a, b = points[first, :2], points[second, :2]
-    side = (b[0] - a[0]) * (ys - a[1]) - (b[1] - a[1]) * (xs - a[0])
-    lower = points[ring[len(ring) // 2 + 1:], :2].mean(0)  # the ring runs upper then lower
-    down = (b[0] - a[0]) * (lower[1] - a[1]) - (b[1] - a[1]) * (lower[0] - a[0])
-    return side * (1.0 if down >= 0 else -1.0) > 0
+    return PartAxes.of(points, *eye[1]).to_uv(xs, ys)[1] > 0
 
 
 def _shade_of(luma: np.ndarray, white: np.ndarray, edge: np.ndarray, below: np.ndarray
@@ -249,19 +253,19 @@ def _spread(rgb: np.ndarray, known: np.ndarray, width: float) -> np.ndarray:
     """The colours at `known` pixels spread over the whole box: a normalised blur, finer where
     known pixels are near, coarser further out."""
     weight = known.astype(np.float32)
-    out = None
-    for share in WHITE_SPREAD[::-1]:  # coarse first, the finer laid over it where it reaches
-        sigma = share * width
-        w = cv2.GaussianBlur(weight, (0, 0), sigma)
-        fill = (cv2.GaussianBlur(rgb * weight[..., None], (0, 0), sigma)
+
+    def blurred(share: float) -> tuple[np.ndarray, np.ndarray]:
+        """The normalised blur at `share` eye widths, and how much known weight it had."""
+        w = cv2.GaussianBlur(weight, (0, 0), share * width)
+        fill = (cv2.GaussianBlur(rgb * weight[..., None], (0, 0), share * width)
                 / np.maximum(w, 1e-6)[..., None])
-        if out is None:
-            mean = rgb[known].mean(0) if known.any() else rgb.mean((0, 1))
-            out = np.where(w[..., None] > 1e-4, fill, mean)
-        else:
-            reach = np.clip(w / 0.2, 0.0, 1.0)[..., None]
-            out = reach * fill + (1.0 - reach) * out
-    return out
+        return fill, w[..., None]
+
+    fine, coarse = (blurred(share) for share in WHITE_SPREAD)
+    mean = rgb[known].mean(0) if known.any() else rgb.mean((0, 1))
+    out = np.where(coarse[1] > 1e-4, coarse[0], mean)  # past the coarse reach: the mean
+    reach = np.clip(fine[1] / 0.2, 0.0, 1.0)
+    return reach * fine[0] + (1.0 - reach) * out
 
 
 def _iris_rings(rgb: np.ndarray, known: np.ndarray, distance: np.ndarray,

@@ -98,6 +98,13 @@ def interocular(landmarks: np.ndarray) -> float:
                                 - landmarks[LEFT_EYE_CORNERS[0], :2]))
 
 
+def iris_radius(points: np.ndarray, centre: int) -> float:
+    """The radius of the iris about landmark `centre` (RIGHT_IRIS_CENTER or LEFT_IRIS_CENTER):
+    the mean distance to its four rim points, which follow it."""
+    return float(np.linalg.norm(points[centre + 1:centre + 5, :2] - points[centre, :2],
+                                axis=1).mean())
+
+
 def part(points: np.ndarray, upper: np.ndarray, lower: np.ndarray,
          half_gap: np.ndarray | float = 0.0) -> None:
     """Set each (upper, lower) edge pair about its own midline, `half_gap` (per pair, 3-D)

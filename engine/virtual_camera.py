@@ -36,6 +36,15 @@ class VirtualCameraSettings:
     device: str | None = None  # e.g. /dev/video10; None: the first free one
 
 
+def has_backend(name: str) -> bool:
+    """Whether pyvirtualcam has a backend of this name here. Asked for one it lacks, its
+    Camera raises before it is made, and that half-made camera's __del__ prints a traceback
+    on the terminal: ask this first."""
+    import pyvirtualcam  # imported here: not needed unless a virtual camera is used
+
+    return name in pyvirtualcam.camera.BACKENDS
+
+
 def setup_hint(system: str | None = None) -> str:
     """How to make a virtual camera available, for the user's OS."""
     system = system or platform.system()
@@ -157,9 +166,7 @@ class VirtualCamera:
         # Only the system's own backends unless one is named: a recording backend registered
         # in this process must never stand in for a missing device.
         for backend in [s.backend] if s.backend else NATIVE_BACKENDS.get(platform.system(), []):
-            if backend not in pyvirtualcam.camera.BACKENDS:
-                # Asked for one it lacks, pyvirtualcam raises before its camera is made, and
-                # that half-made camera's __del__ prints a traceback on the terminal.
+            if not has_backend(backend):
                 errors.append(RuntimeError(f"{backend} virtual camera not found"))
                 continue
             try:

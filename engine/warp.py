@@ -342,7 +342,7 @@ class _PhotoEyes:
                                         np.r_[line.imag[0], line.imag, line.imag[-1]]], 1))
             centres.append(p[iris])
             axes.append(axis)
-            radii.append(np.abs(p[iris + 1:iris + 5] - p[iris]).mean())  # its four rim points
+            radii.append(topo.iris_radius(landmarks, iris))
             widths.append(width)
         return _PhotoEyes(np.array(centres), np.array(axes), *(np.concatenate(m) for m in margins),
                           np.array(radii), EYEBALL_SLACK * np.array(widths),
@@ -613,8 +613,8 @@ class DenseMotion:
                         points_out: Callable[[np.ndarray], np.ndarray],
                         onto_eyeball: bool = True) -> None:
         """Where a point's triangle is an eye's interior, its `sources` (points, 2 per photo)
-        become the eyeball's map (eyeball_placement) into each photo of `landmarks` (photos, 478, 2),
-        kept on the eyeball (_onto_eyeball) if `onto_eyeball`. `points_out`: the output
+        become the eyeball's map (eyeball_placement) into each photo of `landmarks` (photos,
+        478, 2), kept on the eyeball (_onto_eyeball) if `onto_eyeball`. `points_out`: the output
         positions (n, 2) of the points of these indices."""
         eye = self._eye_of_triangle[triangles]
         in_eye = np.flatnonzero(eye >= 0)
@@ -684,8 +684,8 @@ class DenseMotion:
         return Patch(rows, cols, src.astype(np.float32))
 
     def _eyeball_patch(self, k: int, t_out: np.ndarray) -> Patch:
-        """Eye `k`'s opening at full resolution, all of it eyeball (eyeball_placement, kept on it by
-        _onto_eyeball, whose turns the upsampled grid would blur into lines across the eye).
+        """Eye `k`'s opening at full resolution, all of it eyeball (eyeball_placement, kept on
+        it by _onto_eyeball, whose turns the upsampled grid would blur into lines across the eye).
         Its rim is left to the grid (the lids' map): it holds the lid margin's lash line."""
         w, h = self._framing.output_size
         ring = t_out[topo.OPENINGS[k + 1][0], :2]

@@ -87,7 +87,7 @@ def iris_samples(animator, portrait, target_out: np.ndarray) -> int:
     for centre, ring in ((topo.RIGHT_IRIS_CENTER, topo.RIGHT_EYE_RING),
                          (topo.LEFT_IRIS_CENTER, topo.LEFT_EYE_RING)):
         c = portrait.landmarks[centre, :2]
-        radius = np.linalg.norm(portrait.landmarks[centre + 1:centre + 5, :2] - c, axis=1).mean()
+        radius = topo.iris_radius(portrait.landmarks, centre)
         xy = target_out[ring, :2]
         pad = 0.3 * np.ptp(xy[:, 0])
         x0, y0 = np.maximum(np.floor(xy.min(0) - pad).astype(int), 0)

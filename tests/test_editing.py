@@ -169,7 +169,7 @@ def test_a_glance_moves_the_eyeball_and_leaves_the_lids_rims_as_they_were(gaze):
     moved = np.zeros(change.shape, bool)  # ...and where the glance puts them
     for centre in (topo.RIGHT_IRIS_CENTER, topo.LEFT_IRIS_CENTER):
         c = portrait.landmarks[centre, :2]
-        radius = np.linalg.norm(portrait.landmarks[centre + 1:centre + 5, :2] - c, axis=1).mean()
+        radius = topo.iris_radius(portrait.landmarks, centre)
         on_iris |= np.linalg.norm(photo_xy - c, axis=-1) < radius + 1.0 / framing.scale
         moved |= (np.hypot(xs - glance.target[centre, 0], ys - glance.target[centre, 1])
                   < (radius + 1.0) * framing.scale)
