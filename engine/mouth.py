@@ -2,8 +2,9 @@
 than the portrait's.
 
 Two cases. If the portrait's own mouth is open, its real interior is used: the upper teeth
-ride with the upper lip and the lower teeth with the lower lip, and the gap that opens between
-them shows the drawn inside. If the portrait's mouth is closed, the interior is drawn: walls
+ride with the upper lip and the lower teeth with the lower lip, stretched with the lips a
+little past the photo's opening (REAL_STRETCH), and the gap that opens between them beyond
+that shows the drawn inside. If the portrait's mouth is closed, the interior is drawn: walls
 in the lips' hue, in shadow in a slit and lit in a wide-open mouth, a throat that darkens
 softly behind the middle only once the mouth opens wide, a tongue, upper teeth under the upper
 lip sized to the opening (lower teeth when wide open). The teeth take their colour from the
@@ -33,6 +34,7 @@ DRAWN_FADE_IN = (0.08, 0.22)  # extra opening / mouth width: drawn interior star
 REAL_FADE_IN = (0.01, 0.05)  # the same for the portrait's real interior
 REAL_INTERIOR_MIN = 0.06  # portrait opening / mouth width above which its interior is used
 REAL_TEETH_MIN = 0.01  # ...if its teeth cover at least this many mouth widths squared
+REAL_STRETCH = 1.3  # the most a portrait's own opening is stretched across (_real_layers)
 BOTH_ROWS_FROM = 0.25  # portrait opening / mouth width from which both rows of teeth show
 MAX_ALPHA = 0.92  # let a trace of the lip seam through, as in real mouths
 # A portrait's open mouth closing: the interior squeezed between the lips (a bright seam of
@@ -133,11 +135,12 @@ class MouthFrame:
         return MouthFrame(u, v.astype(np.float32), axes.curve(topo.INNER_LIP_UPPER, u),
                           axes.curve(topo.INNER_LIP_LOWER, u), axes)
 
-    def inside(self, feather: float) -> np.ndarray:
-        """Soft mask of the opening between the lips, inside the corners."""
+    def inside(self, feather: float, grow: float = 0.0) -> np.ndarray:
+        """Soft mask of the opening between the lips, inside the corners; `grow` pixels past
+        them."""
         across = np.minimum(self.v - self.upper, self.lower - self.v)
         along = (1.0 - np.abs(self.u)) * self.width / 2
-        return np.clip(np.minimum(across, along) / feather + 0.5, 0.0, 1.0)
+        return np.clip((np.minimum(across, along) + grow) / feather + 0.5, 0.0, 1.0)
 
 
 class MouthInterior:
@@ -281,7 +284,10 @@ class MouthInterior:
         below = (lips > 0.5) & (f.v > f.lower)
         lower_lip = np.median(rgb[below], 0) if below.any() else self._lip
         opening = lips * _unlike_lips(rgb, lower_lip, self._teeth)
-        carried = np.maximum(teeth, f.inside(feather=_feather(f.width, SEAM_FEATHER)))
+        # Whole up to the lips' edge and a feather past it: a soft edge inside the opening let
+        # the drawn cavity show through as a dark line along the lips.
+        feather = _feather(f.width, SEAM_FEATHER)
+        carried = np.maximum(teeth, f.inside(feather, grow=feather))
         return _RealInterior(np.array([x0, y0], np.float32),
                              np.dstack([rgb, carried * upper]),
                              np.dstack([rgb, carried * (1 - upper)]),
@@ -302,9 +308,15 @@ class MouthInterior:
         it opens; a rigid carry left a crescent of cavity between the upper lip and teeth."""
         real = self._real
         photo, scale = real.axes, real.axes.width / f.width
+        # Opened a little wider than the photo, its inside stretches with the lips (as the
+        # skin does): a gap opening between the photo's rows at once drew a dark band where
+        # a speaking mouth shows larger teeth. Past REAL_STRETCH the drawn inside shows.
+        photo_gap = photo.curve(topo.INNER_LIP_LOWER, f.u) - photo.curve(topo.INNER_LIP_UPPER, f.u)
+        stretch = np.clip((f.lower - f.upper) * scale / np.maximum(photo_gap, 1e-3),
+                          1.0, REAL_STRETCH)
         for lip, at, patch in ((topo.INNER_LIP_LOWER, f.lower, real.lower),
                                (topo.INNER_LIP_UPPER, f.upper, real.upper)):
-            xs, ys = photo.to_xy(f.u, photo.curve(lip, f.u) + (f.v - at) * scale)
+            xs, ys = photo.to_xy(f.u, photo.curve(lip, f.u) + (f.v - at) * scale / stretch)
             yield cv2.remap(patch, xs - real.origin[0], ys - real.origin[1], cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
