@@ -135,12 +135,12 @@ class MouthFrame:
         return MouthFrame(u, v.astype(np.float32), axes.curve(topo.INNER_LIP_UPPER, u),
                           axes.curve(topo.INNER_LIP_LOWER, u), axes)
 
-    def inside(self, feather: float, grow: float = 0.0) -> np.ndarray:
+    def inside(self, feather: float, grow: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
         """Soft mask of the opening between the lips, inside the corners; `grow` pixels past
-        them."""
-        across = np.minimum(self.v - self.upper, self.lower - self.v)
+        the upper lip and past the lower."""
+        across = np.minimum(self.v - self.upper + grow[0], self.lower - self.v + grow[1])
         along = (1.0 - np.abs(self.u)) * self.width / 2
-        return np.clip((np.minimum(across, along) + grow) / feather + 0.5, 0.0, 1.0)
+        return np.clip(np.minimum(across, along) / feather + 0.5, 0.0, 1.0)
 
 
 class MouthInterior:
@@ -284,10 +284,13 @@ class MouthInterior:
         below = (lips > 0.5) & (f.v > f.lower)
         lower_lip = np.median(rgb[below], 0) if below.any() else self._lip
         opening = lips * _unlike_lips(rgb, lower_lip, self._teeth)
-        # Whole up to the lips' edge and a feather past it: a soft edge inside the opening let
-        # the drawn cavity show through as a dark line along the lips.
+        # Whole up to the edge of the lip each part hangs from, and a feather past it: a soft
+        # edge there let the drawn cavity show through as a dark line along the lip. (A single
+        # row's lower edge is the photo's lower lip: carried whole, it hung inside the opened
+        # mouth as a pink band under the teeth.)
         feather = _feather(f.width, SEAM_FEATHER)
-        carried = np.maximum(teeth, f.inside(feather, grow=feather))
+        both_rows = self.rest_opening >= BOTH_ROWS_FROM
+        carried = np.maximum(teeth, f.inside(feather, grow=(feather, feather * both_rows)))
         return _RealInterior(np.array([x0, y0], np.float32),
                              np.dstack([rgb, carried * upper]),
                              np.dstack([rgb, carried * (1 - upper)]),
