@@ -289,8 +289,8 @@ class MouthInterior:
         # row's lower edge is the photo's lower lip: carried whole, it hung inside the opened
         # mouth as a pink band under the teeth.)
         feather = _feather(f.width, SEAM_FEATHER)
-        both_rows = self.rest_opening >= BOTH_ROWS_FROM
-        carried = np.maximum(teeth, f.inside(feather, grow=(feather, feather * both_rows)))
+        past_lower = feather if self.rest_opening >= BOTH_ROWS_FROM else 0.0
+        carried = np.maximum(teeth, f.inside(feather, grow=(feather, past_lower)))
         return _RealInterior(np.array([x0, y0], np.float32),
                              np.dstack([rgb, carried * upper]),
                              np.dstack([rgb, carried * (1 - upper)]),
@@ -307,8 +307,9 @@ class MouthInterior:
     def _real_layers(self, f: MouthFrame):
         """The portrait's lower then upper interior, each hanging from its own lip, in pixels
         of `f`: (h, w, 4) images, RGB and coverage. Each pixel keeps its distance from the lip
-        (in mouth widths) at its place along the mouth, so the teeth follow a lip that bends as
-        it opens; a rigid carry left a crescent of cavity between the upper lip and teeth."""
+        (in mouth widths, stretched as below) at its place along the mouth, so the teeth follow
+        a lip that bends as it opens; a rigid carry left a crescent of cavity between the upper
+        lip and teeth."""
         real = self._real
         photo, scale = real.axes, real.axes.width / f.width
         # Opened a little wider than the photo, its inside stretches with the lips (as the
