@@ -268,7 +268,8 @@ class MouthInterior:
         # A smile shows upper teeth, which ride with the upper lip; a wide-open mouth shows both
         # rows, split half-way between the lips.
         edge = max(f.width * 0.02, 0.7)
-        if self.rest_opening >= BOTH_ROWS_FROM:
+        both_rows = self.rest_opening >= BOTH_ROWS_FROM
+        if both_rows:
             upper = np.clip(((f.upper + f.lower) / 2 - f.v) / edge + 0.5, 0, 1)
         else:
             upper = np.ones_like(teeth)
@@ -289,8 +290,8 @@ class MouthInterior:
         # row's lower edge is the photo's lower lip: carried whole, it hung inside the opened
         # mouth as a pink band under the teeth.)
         feather = _feather(f.width, SEAM_FEATHER)
-        past_lower = feather if self.rest_opening >= BOTH_ROWS_FROM else 0.0
-        carried = np.maximum(teeth, f.inside(feather, grow=(feather, past_lower)))
+        grow = (feather, feather if both_rows else 0.0)
+        carried = np.maximum(teeth, f.inside(feather, grow))
         return _RealInterior(np.array([x0, y0], np.float32),
                              np.dstack([rgb, carried * upper]),
                              np.dstack([rgb, carried * (1 - upper)]),
@@ -315,12 +316,12 @@ class MouthInterior:
         # Opened a little wider than the photo, its inside stretches with the lips (as the
         # skin does): a gap opening between the photo's rows at once drew a dark band where
         # a speaking mouth shows larger teeth. Past REAL_STRETCH the drawn inside shows.
-        photo_gap = photo.curve(topo.INNER_LIP_LOWER, f.u) - photo.curve(topo.INNER_LIP_UPPER, f.u)
-        stretch = np.clip((f.lower - f.upper) * scale / np.maximum(photo_gap, 1e-3),
+        lower, upper = (photo.curve(lip, f.u)
+                        for lip in (topo.INNER_LIP_LOWER, topo.INNER_LIP_UPPER))
+        stretch = np.clip((f.lower - f.upper) * scale / np.maximum(lower - upper, 1e-3),
                           1.0, REAL_STRETCH)
-        for lip, at, patch in ((topo.INNER_LIP_LOWER, f.lower, real.lower),
-                               (topo.INNER_LIP_UPPER, f.upper, real.upper)):
-            xs, ys = photo.to_xy(f.u, photo.curve(lip, f.u) + (f.v - at) * scale / stretch)
+        for photo_lip, at, patch in ((lower, f.lower, real.lower), (upper, f.upper, real.upper)):
+            xs, ys = photo.to_xy(f.u, photo_lip + (f.v - at) * scale / stretch)
             yield cv2.remap(patch, xs - real.origin[0], ys - real.origin[1], cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 

@@ -4,6 +4,7 @@ import dataclasses
 import cv2
 import numpy as np
 import pytest
+from scipy.optimize import brentq
 
 from engine import metrics
 from engine import face_topology as topo
@@ -519,13 +520,8 @@ def test_a_mouth_opened_a_little_past_the_photos_stretches_its_own_inside(source
         portrait = load_portrait(PORTRAITS / source)
     assert MouthInterior(portrait.image, portrait.landmarks).uses_real_interior
     rest = topo.mouth_opening_ratio(portrait.landmarks)
-    low, high = 0.0, 0.3  # the amount of open_mouth that opens it 1.2 times
-    for _ in range(20):
-        amount = (low + high) / 2
-        if topo.mouth_opening_ratio(open_mouth(portrait.landmarks, amount)) < 1.2 * rest:
-            low = amount
-        else:
-            high = amount
+    amount = brentq(lambda a: topo.mouth_opening_ratio(open_mouth(portrait.landmarks, a))
+                    - 1.2 * rest, 0.0, 0.3)  # the open_mouth that opens it 1.2 times
     render, framing = _renderer(portrait)
     target = open_mouth(portrait.landmarks, amount)
     target_out = framing.to_output(target)
