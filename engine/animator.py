@@ -16,6 +16,7 @@ from .render.backends import Choice, make_renderer
 from .render.cpu import CpuRenderer
 from .render.still_around import StillAround
 from .set_render import SetCompositor
+from .stretched_skin import StretchedSkin
 from .warp import CoarseWarp, DenseMotion
 
 
@@ -33,6 +34,8 @@ class PortraitAnimator:
         if isinstance(self._renderer, CpuRenderer):  # a GPU draws the whole frame in less
             self._renderer = StillAround(self._renderer, self.warp(portrait.landmarks))
         self._backdrop = Backdrop(portrait.image, portrait.landmarks, self.framing)
+        self._skin = StretchedSkin(portrait.image, portrait.landmarks, portrait.triangles,
+                                   portrait.triangle_region)
         self._mouth = MouthInterior(portrait.image, portrait.landmarks)
         self._eyeballs = Eyeballs(portrait.image, portrait.landmarks, self.framing.scale)
         self._lids = EyeLids(portrait.image, portrait.landmarks)
@@ -71,6 +74,7 @@ class PortraitAnimator:
         these (FrameResult.set_weights) instead, choosing nothing."""
         image = self._renderer.render(warp)
         self._backdrop.apply(image, warp)
+        self._skin.apply(image, warp, target)
         target_out = self.framing.to_output(target)
         self._eyeballs.apply(image, target_out, warp)
         self._lids.apply(image, target_out)

@@ -17,6 +17,7 @@ from engine.geometry import umeyama
 from engine.portrait import Portrait, load_portrait, portrait_from_image
 from engine.session import Session, Settings, default_output_size
 from engine.sources import read_all_frames
+from engine.stretched_skin import StretchedSkin
 from engine.tracking import FaceTracker
 
 from .conftest import (DRIVING, GRID_CLIPS, MOTION, PORTRAITS, fine_detail, iris_samples,
@@ -301,3 +302,36 @@ def test_long_hair_beside_a_turned_head_does_not_fold():
     animate(load_portrait(PORTRAITS / "young_woman_long_hair.jpg"), frames, fps, SETTINGS,
             tears=tears)
     assert sum(tear.folds > 0 for tear in tears) == 0
+
+
+def test_a_cheek_the_photo_saw_edge_on_turned_to_the_viewer_is_drawn_as_skin(monkeypatch):
+    """lp_d12's frame 0 sees his right cheek nearly edge-on (in the mesh, slivers along the
+    outline, as much wall and hair as skin); by frame 40 he has turned it to the camera.
+    Where the map stretches those slivers past what the photo can show, the output's colours
+    are his skin's (the photo's face, by its median in Lab), not streaks of the wall and
+    hair the slivers held: without the skin plate they are more than twice as far from it."""
+    frames, fps = read_clip(MOTION / "lp_d12.mp4", 41)
+    portrait = portrait_from_image(frames[0])
+    skin = StretchedSkin(portrait.image, portrait.landmarks, portrait.triangles,
+                         portrait.triangle_region)
+    face = np.zeros(portrait.image.shape[:2], np.uint8)
+    cv2.fillPoly(face, [np.round(portrait.landmarks[topo.FACE_OVAL, :2]).astype(np.int32)], 1)
+    lab = cv2.cvtColor(portrait.image, cv2.COLOR_RGB2LAB).astype(np.float32)
+    skin_colour = np.median(lab[face.astype(bool)], 0)
+
+    def distance_from_skin() -> tuple[float, int]:
+        targets = []
+        out = animate(portrait, frames, fps, SETTINGS, targets=targets)[-1]
+        target = targets[-1]  # output pixels; the output is the portrait's size
+        drawn = np.zeros(out.shape[:2], np.uint8)
+        for triangle in portrait.triangles[skin.weights(target) > 0.5]:
+            cv2.fillPoly(drawn, [np.round(target[triangle, :2]).astype(np.int32)], 1)
+        drawn = cv2.erode(drawn, np.ones((3, 3), np.uint8)).astype(bool)
+        colours = cv2.cvtColor(out, cv2.COLOR_RGB2LAB).astype(np.float32)[drawn]
+        return float(np.linalg.norm(colours - skin_colour, axis=1).mean()), int(drawn.sum())
+
+    painted, pixels = distance_from_skin()
+    monkeypatch.setattr(StretchedSkin, "apply", lambda *args: None)
+    unpainted, _ = distance_from_skin()
+    assert pixels > 500  # the turn does show the cheek
+    assert painted < 0.5 * unpainted, f"{painted:.1f} vs {unpainted:.1f} (Lab)"
