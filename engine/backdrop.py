@@ -18,11 +18,13 @@ import numpy as np
 
 from . import face_topology as topo
 from .framing import Framing
+from .painting import blend
 from .warp import CoarseWarp
 
 PLATE_LONG_SIDE = 256  # the background is inpainted at this size (it is smooth behind a head)
 MOVING = 0.05  # portrait pixels: grid cells whose map moves less are left alone
 MARGIN = 2  # grid cells added around the moving box
+BEYOND_RAMP = 2.0  # portrait pixels past the photo's edge over which its plate takes over
 STEP_PIXELS = 640  # the correction is worked out on a grid of about this many pixels across
 
 
@@ -66,6 +68,7 @@ class Backdrop:
         # `step`-th output pixel and scaled up, it costs a quarter at HD sizes.
         self._step = max(1, round(max(w, h) / STEP_PIXELS))
         self._size = (w, h)
+        self._framing = framing
         xs, ys = framing.to_portrait_axes(np.arange(0, w, self._step, dtype=np.float32),
                                           np.arange(0, h, self._step, dtype=np.float32))
         self._base = cv2.merge(np.meshgrid(xs.astype(np.float32), ys.astype(np.float32)))
@@ -100,3 +103,38 @@ class Backdrop:
             change = cv2.resize(change, (cols.stop - cols.start, rows.stop - rows.start),
                                 interpolation=cv2.INTER_LINEAR)
         image[rows, cols] = cv2.add(image[rows, cols], change, dtype=cv2.CV_8U)
+        self._beyond_photo(image, warp, maps, (rows, cols))
+
+    def _beyond_photo(self, image: np.ndarray, warp: CoarseWarp, maps: np.ndarray,
+                      box: tuple[slice, slice]) -> None:
+        """Where the map samples past the photo's edges (a head moved down under a photo
+        with little room above the hair), the texture there is the photo mirrored
+        (render/texture.py), which continues the person only where the person reaches the
+        edge (hair cut by the frame, a chest): past an edge that is wall, the mirror drew the
+        hair again above the head, a second tuft floating on the wall. There the still plate
+        is shown instead, by how much the edge beside the sample is background; worked out at
+        full resolution (an upsampled correction would leave the tuft's fine edges). `maps`:
+        the portrait positions on the correction's grid in `box` (output pixels)."""
+        h, w = self._alpha.shape
+        past = np.maximum(np.maximum(-maps[..., 0], maps[..., 0] - (w - 1)),
+                          np.maximum(-maps[..., 1], maps[..., 1] - (h - 1)))
+        rows, cols = np.flatnonzero((past > 0).any(1)), np.flatnonzero((past > 0).any(0))
+        if not len(rows):
+            return
+        s = self._step
+        out_w, out_h = self._size
+        y0 = box[0].start + max(rows[0] - 1, 0) * s
+        y1 = min(box[0].start + (rows[-1] + 2) * s, out_h)
+        x0 = box[1].start + max(cols[0] - 1, 0) * s
+        x1 = min(box[1].start + (cols[-1] + 2) * s, out_w)
+        field = warp.expand((slice(y0, y1), slice(x0, x1)))
+        past = np.maximum(np.maximum(-field.map_x, field.map_x - (w - 1)),
+                          np.maximum(-field.map_y, field.map_y - (h - 1)))
+        edge_alpha = cv2.remap(self._alpha, field.map_x, field.map_y, cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+        show_plate = np.clip(past / BEYOND_RAMP, 0.0, 1.0) * (1.0 - edge_alpha)
+        xs, ys = self._framing.to_portrait_axes(np.arange(x0, x1, dtype=np.float32),
+                                                np.arange(y0, y1, dtype=np.float32))
+        px, py = np.meshgrid(xs.astype(np.float32), ys.astype(np.float32))
+        plate = cv2.remap(self._plate, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        blend(image, (x0, y0, x1, y1), show_plate, plate)

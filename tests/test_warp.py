@@ -459,6 +459,31 @@ def test_the_background_stays_still_and_shows_behind_a_moved_head(astronaut_port
     assert np.abs(out.astype(float) - plate)[vacated].mean() < 12.0
 
 
+def test_a_head_moved_down_under_a_wall_draws_no_second_tuft_of_hair_above_it(
+        astronaut_portrait, monkeypatch):
+    """The astronaut's head moved 60 px down: her hair's top was 15 px below the photo's
+    edge, so the rows above it draw from past that edge, where the texture is the photo
+    mirrored. Mirrored, her hair showed again as a tuft floating on the wall above her head;
+    past an edge that is background the plate shows instead (the wall, as the photo has it
+    there), while a person cut by the edge is still continued (the collar test below)."""
+    from engine.backdrop import Backdrop
+
+    image, landmarks = astronaut_portrait.image, astronaut_portrait.landmarks
+    animator = PortraitAnimator(astronaut_portrait, (512, 512))
+    moved = landmarks.copy()
+    moved[:, 1] += 60
+    x0, x1 = landmarks[topo.FACE_OVAL, 0].min(), landmarks[topo.FACE_OVAL, 0].max()
+    above = (slice(0, 12), slice(int(x0), int(x1)))  # wall in the photo, above her moved head
+
+    def off_the_wall() -> float:
+        return float(np.abs(animator(moved)[above].astype(int) - image[above].astype(int)).mean())
+
+    plate = off_the_wall()
+    monkeypatch.setattr(Backdrop, "_beyond_photo", lambda *args: None)
+    mirrored = off_the_wall()
+    assert plate < 4.0 and mirrored > 4 * plate, f"{plate:.1f} vs {mirrored:.1f} grey levels"
+
+
 def test_the_backdrop_worked_out_coarser_at_hd_sizes_draws_the_same_frame(astronaut_portrait,
                                                                           monkeypatch):
     """At 1280x720 the background's correction is worked out on every second pixel and
