@@ -245,3 +245,15 @@ def test_the_tear_measure_leaves_out_where_shut_lids_meet_but_not_the_cheek_belo
 
     assert jump_below(eye[:, 1].mean()) == 0  # where the lids meet
     assert jump_below(eye[:, 1].max() + np.ptp(eye[:, 0]) / 3) > 0  # the cheek below
+
+
+def test_a_still_video_reads_its_first_frame_as_it_reads_the_rest(astronaut):
+    """Every measure against a clip's first frame (ARD, the mesh reference's start) needs
+    that frame read as tracking reads the others: from a cold detection of a still face the
+    landmarks drift (median 0.3 px, up to 4 px) as tracking settles (FaceTracker.settle),
+    and that drift was read as motion in every frame after it."""
+    from engine.evaluate.common import find_landmarks
+
+    landmarks = find_landmarks([astronaut] * 8)
+    drift = np.median(np.abs(np.stack(landmarks[1:])[:, :, :2] - landmarks[0][:, :2]), axis=(1, 2))
+    assert drift.mean() < 0.15, drift
