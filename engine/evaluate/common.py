@@ -59,13 +59,14 @@ def animate(portrait: Portrait | PortraitSet, frames: Sequence[np.ndarray], fps:
         return images
 
 
-def find_landmarks(frames: Sequence[np.ndarray]) -> list[np.ndarray | None]:
-    """Landmarks of each frame (None where no face is found), tracked as a video. The first
-    face found is settled on (FaceTracker.settle), as the product settles its reference: a
-    cold detection reads a face up to 2 degrees of pitch off where tracking settles a few
-    frames later (lp_d14 driving the astronaut), and every measure taken against the first
-    frame (ARD) carried that into every frame."""
-    landmarks, settled = [], False
+def find_landmarks(frames: Sequence[np.ndarray],
+                   settle_first: bool = False) -> list[np.ndarray | None]:
+    """Landmarks of each frame (None where no face is found), tracked as a video.
+    `settle_first`: settle on the first face found (FaceTracker.settle), as the product
+    settles its reference, for measures taken against the first frame (ARD): a cold
+    detection reads a face up to 2 degrees of pitch off where tracking settles a few frames
+    later (lp_d14 driving the astronaut), and such a measure carries that into every frame."""
+    landmarks, settled = [], not settle_first
     with FaceTracker(video=True) as tracker:
         for frame in frames:
             detection = tracker.track(frame)

@@ -89,14 +89,16 @@ def cross_identity(clip: str | Path, portrait: Portrait, max_frames: int | None 
     driver's, over the frames where all three show a face. `floor`: floor_landmarks of the
     portrait, when already found."""
     frames, fps = read_clip(clip, max_frames)
-    driver = find_landmarks(frames)
+    # Head turns are measured from the first frame: it is read settled (find_landmarks).
+    driver = find_landmarks(frames, settle_first=True)
     tears = []
-    output = find_landmarks(animate(portrait, frames, fps, settings, tears=tears))
+    output = find_landmarks(animate(portrait, frames, fps, settings, tears=tears),
+                            settle_first=True)
     first = next((lm for lm in driver if lm is not None), None)
     floor = floor_landmarks(portrait) if floor is None else floor
     meshed = ([] if first is None else
-              find_landmarks(MeshReference(portrait.image, floor, first)
-                             .animate(driver)))
+              find_landmarks(MeshReference(portrait.image, floor, first).animate(driver),
+                             settle_first=True))
     found = [i for i, (d, o, m) in enumerate(zip(driver, output, meshed))
              if d is not None and o is not None and m is not None]
     if len(found) < 2:
