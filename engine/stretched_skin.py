@@ -25,7 +25,7 @@ from .geometry import signed_areas
 from .mesh import SKIN
 from .painting import blend
 from .ramp import smoothstep
-from .warp import CoarseWarp
+from .warp import CoarseWarp, cells_box
 
 SKIN_INSET = 0.04  # face widths: the plate's own skin is the outline shrunk by this
 FILL_SIGMA = 0.05  # face widths: how far the skin's colour is averaged as it is continued
@@ -122,21 +122,17 @@ class StretchedSkin:
         np.maximum.at(points, self._triangles.ravel(), np.repeat(weights, 3).astype(np.float32))
         cells[raster.pixels] = (raster.bary * points[self._triangles[raster.triangles]]).sum(1)
         cells = cells.reshape(gh, gw)
-        rows, cols = np.flatnonzero(cells.any(1)), np.flatnonzero(cells.any(0))
-        if not len(rows):
-            return
         h, w = image.shape[:2]
         # The cells painted, and one more each way (the weights are spread over it).
-        r0, r1 = max(rows[0] - 1, 0), min(rows[-1] + 2, gh)
-        c0, c1 = max(cols[0] - 1, 0), min(cols[-1] + 2, gw)
-        y0, y1 = r0 * h // gh, min(-(-r1 * h // gh), h)
-        x0, x1 = c0 * w // gw, min(-(-c1 * w // gw), w)
-        if y1 <= y0 or x1 <= x0:
+        box = cells_box(cells > 0, 1, (h, w))
+        if box is None:
             return
-        coverage = cv2.resize(cv2.GaussianBlur(cells, (3, 3), 0)[r0:r1, c0:c1],
-                              (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
-        field = warp.expand((slice(y0, y1), slice(x0, x1)))
+        # Upsampled over the frame as the warp upsamples its grid, so the two stay aligned.
+        coverage = cv2.resize(cv2.GaussianBlur(cells, (3, 3), 0), (w, h),
+                              interpolation=cv2.INTER_LINEAR)[box]
+        field = warp.expand(box)
         drawn = cv2.remap(self._plate, field.map_x - self._corner[0],
                           field.map_y - self._corner[1], cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
-        blend(image, (x0, y0, x1, y1), coverage, drawn)
+        rows, cols = box
+        blend(image, (cols.start, rows.start, cols.stop, rows.stop), coverage, drawn)

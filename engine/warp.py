@@ -101,13 +101,7 @@ class CoarseWarp:
                    since: "CoarseWarp | None" = None) -> tuple[slice, slice] | None:
         """Rows and columns of an image of `shape` (the output, or a coarser image laid over
         it) holding the cells that move (`moving`), grown by `margin` cells; None: none do."""
-        moving = self.moving(more_than, since)
-        rows, cols = np.flatnonzero(moving.any(1)), np.flatnonzero(moving.any(0))
-        if not len(rows):
-            return None
-        (gh, gw), (h, w) = moving.shape, shape
-        return (_cells_to_pixels(rows[0] - margin, rows[-1] + 1 + margin, gh, h),
-                _cells_to_pixels(cols[0] - margin, cols[-1] + 1 + margin, gw, w))
+        return cells_box(self.moving(more_than, since), margin, shape)
 
     def patched_box(self) -> tuple[slice, slice] | None:
         """Rows and columns holding every patch's pixels (None: no patch has any). A patch
@@ -157,6 +151,18 @@ def union_box(*boxes: tuple[slice, slice] | None) -> tuple[slice, slice] | None:
         return None
     return tuple(slice(min(box[k].start for box in boxes), max(box[k].stop for box in boxes))
                  for k in range(2))
+
+
+def cells_box(cells: np.ndarray, margin: int,
+              shape: tuple[int, int]) -> tuple[slice, slice] | None:
+    """Rows and columns of an image of `shape` laid over the grid that hold the `cells`
+    ((gh, gw) bool), grown by `margin` cells; None: there are none."""
+    rows, cols = np.flatnonzero(cells.any(1)), np.flatnonzero(cells.any(0))
+    if not len(rows):
+        return None
+    (gh, gw), (h, w) = cells.shape, shape
+    return (_cells_to_pixels(rows[0] - margin, rows[-1] + 1 + margin, gh, h),
+            _cells_to_pixels(cols[0] - margin, cols[-1] + 1 + margin, gw, w))
 
 
 def _cells_to_pixels(first: int, last: int, cells: int, pixels: int) -> slice:
