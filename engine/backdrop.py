@@ -19,12 +19,13 @@ import numpy as np
 from . import face_topology as topo
 from .framing import Framing
 from .painting import blend
-from .warp import CoarseWarp
+from .warp import CoarseWarp, cells_box
 
 PLATE_LONG_SIDE = 256  # the background is inpainted at this size (it is smooth behind a head)
 MOVING = 0.05  # portrait pixels: grid cells whose map moves less are left alone
 MARGIN = 2  # grid cells added around the moving box
 BEYOND_RAMP = 2.0  # portrait pixels past the photo's edge over which its plate takes over
+MIRRORED_PERSON = 0.02  # ...and only where the mirror past a background edge draws this much person
 STEP_PIXELS = 640  # the correction is worked out on a grid of about this many pixels across
 
 
@@ -118,7 +119,17 @@ class Backdrop:
         h, w = self._alpha.shape
         past = np.maximum(np.maximum(-maps[..., 0], maps[..., 0] - (w - 1)),
                           np.maximum(-maps[..., 1], maps[..., 1] - (h - 1)))
-        rows, cols = np.flatnonzero((past > 0).any(1)), np.flatnonzero((past > 0).any(0))
+        if not (past > 0).any():
+            return
+        # Only where the mirror brings the person past an edge that is background does the
+        # plate differ from what is drawn (above most heads the mirror is wall as well).
+        beyond = cells_box(past > 0, 0, past.shape)  # in the correction grid's own cells
+        mirrored, edge = (cv2.remap(self._alpha, maps[beyond], None, cv2.INTER_LINEAR,
+                                    borderMode=border)
+                          for border in (cv2.BORDER_REFLECT_101, cv2.BORDER_REPLICATE))
+        differs = (past[beyond] > 0) & (mirrored * (1.0 - edge) > MIRRORED_PERSON)
+        rows = np.flatnonzero(differs.any(1)) + beyond[0].start
+        cols = np.flatnonzero(differs.any(0)) + beyond[1].start
         if not len(rows):
             return
         s = self._step

@@ -39,6 +39,9 @@ WIDE_BAND = (0.02, 0.05)
 # longest side squared is a sliver (an equilateral one is 0.87; the face's skin triangles'
 # 5th percentile is about 0.08 on lp_d10).
 SLIVER = 0.06
+# A frame whose largest weight is under this is left alone (a plate that differs from the
+# photo by 50 grey levels moves no pixel by a whole level): most frames of a moving head.
+INVISIBLE = 0.02
 PLATE_PAD = 0.2  # face widths about the outline's box that the plate covers
 
 
@@ -91,28 +94,30 @@ class StretchedSkin:
         corners = landmarks[triangles, :2]
         longest = np.linalg.norm(corners - np.roll(corners, 1, 1), axis=2).max(1)
         sliver = self._photo_area < SLIVER * np.maximum(longest, 1e-9) ** 2
-        self._outline = (regions == SKIN) & near[triangles].any(1) & sliver
+        self._outline = np.flatnonzero((regions == SKIN) & near[triangles].any(1) & sliver)
 
     def weights(self, target: np.ndarray) -> np.ndarray:
         """(T,) how much of each triangle the plate draws for `target` (portrait pixels)."""
-        area = signed_areas(target[self._triangles, :2])
+        corners = target[self._triangles[self._outline], :2]
+        area = signed_areas(corners)
         # A triangle the photo hides (turned away: the far side of a turned face) is drawn
         # from what covers it in the photo, mirrored (warp.py): as stretched as that is.
-        stretch = area / np.maximum(np.abs(self._photo_area), 1e-9)
+        stretch = area / np.maximum(np.abs(self._photo_area[self._outline]), 1e-9)
         # A sliver stretched only into a thin band is the face's edge, skin into hair or
         # wall as the photo has it; one stretched across the cheek is a band of streaks.
-        corners = target[self._triangles, :2]
         longest = np.linalg.norm(corners - np.roll(corners, 1, 1), axis=2).max(1)
         width = np.ptp(target[topo.FACE_OVAL, 0])
         band = area / np.maximum(longest, 1e-9) / max(width, 1e-9)
-        return np.where(self._outline & (area > 0),
-                        smoothstep(stretch, *STRETCHED) * smoothstep(band, *WIDE_BAND), 0.0)
+        weights = np.zeros(len(self._triangles))
+        weights[self._outline] = np.where(
+            area > 0, smoothstep(stretch, *STRETCHED) * smoothstep(band, *WIDE_BAND), 0.0)
+        return weights
 
     def apply(self, image: np.ndarray, warp: CoarseWarp, target: np.ndarray) -> None:
         """Paint `image` (the output, uint8 RGB) in place for `target` (portrait pixels) drawn
         by `warp`."""
         weights = self.weights(target)
-        if warp.raster is None or not (weights > 0).any():
+        if warp.raster is None or weights.max() < INVISIBLE:
             return
         gh, gw = warp.displacement.shape[:2]
         raster = warp.raster.layer(0, gh * gw)
@@ -127,9 +132,8 @@ class StretchedSkin:
         box = cells_box(cells > 0, 1, (h, w))
         if box is None:
             return
-        # Upsampled over the frame as the warp upsamples its grid, so the two stay aligned.
-        coverage = cv2.resize(cv2.GaussianBlur(cells, (3, 3), 0), (w, h),
-                              interpolation=cv2.INTER_LINEAR)[box]
+        # Upsampled as the warp upsamples its grid, so the two stay aligned.
+        coverage = warp.upsampled(cv2.GaussianBlur(cells, (3, 3), 0), *box)
         field = warp.expand(box)
         drawn = cv2.remap(self._plate, field.map_x - self._corner[0],
                           field.map_y - self._corner[1], cv2.INTER_LINEAR,

@@ -120,7 +120,7 @@ class CoarseWarp:
             moved = cv2.resize(self.displacement, (w, h), interpolation=cv2.INTER_LINEAR)
         else:
             rows, cols = box
-            moved = self._displacement_in(rows, cols)
+            moved = self.upsampled(self.displacement, rows, cols)
         map_x = self.base.x[rows, cols] + moved[..., 0]
         map_y = self.base.y[rows, cols] + moved[..., 1]
         for patch in self.patches:
@@ -133,15 +133,16 @@ class CoarseWarp:
             for f, b in zip(self.face, (rows, cols)))
         return WarpField(map_x, map_y, face)
 
-    def _displacement_in(self, rows: slice, cols: slice) -> np.ndarray:
-        """The displacement upsampled at the output pixels `rows` x `cols`, as the whole
-        frame's upsampling gives it there: at a whole number of pixels per cell, only the
-        cells about the box are resized (lattice.py)."""
+    def upsampled(self, values: np.ndarray, rows: slice, cols: slice) -> np.ndarray:
+        """`values` on the grid (gh, gw[, channels]; float32, the displacement's or any other)
+        upsampled at the output pixels `rows` x `cols`, as the whole frame's upsampling gives
+        them there: at a whole number of pixels per cell, only the cells about the box are
+        resized (lattice.py)."""
         (h, w), (gh, gw) = self.base.x.shape, self.displacement.shape[:2]
         spacing = w // gw
         if w == gw * spacing and h == gh * spacing:
-            return Lattice(0, 0, (gh, gw), spacing).upsample(self.displacement, rows, cols)
-        return cv2.resize(self.displacement, (w, h), interpolation=cv2.INTER_LINEAR)[rows, cols]
+            return Lattice(0, 0, (gh, gw), spacing).upsample(values, rows, cols)
+        return cv2.resize(values, (w, h), interpolation=cv2.INTER_LINEAR)[rows, cols]
 
 
 def union_box(*boxes: tuple[slice, slice] | None) -> tuple[slice, slice] | None:
