@@ -116,9 +116,7 @@ class Backdrop:
         is shown instead, by how much the edge beside the sample is background; worked out at
         full resolution (an upsampled correction would leave the tuft's fine edges). `maps`:
         the portrait positions on the correction's grid in `box` (output pixels)."""
-        h, w = self._alpha.shape
-        past = np.maximum(np.maximum(-maps[..., 0], maps[..., 0] - (w - 1)),
-                          np.maximum(-maps[..., 1], maps[..., 1] - (h - 1)))
+        past = self._past_edge(maps[..., 0], maps[..., 1])
         if not (past > 0).any():
             return
         # Only where the mirror brings the person past an edge that is background does the
@@ -139,8 +137,7 @@ class Backdrop:
         x0 = box[1].start + max(cols[0] - 1, 0) * s
         x1 = min(box[1].start + (cols[-1] + 2) * s, out_w)
         field = warp.expand((slice(y0, y1), slice(x0, x1)))
-        past = np.maximum(np.maximum(-field.map_x, field.map_x - (w - 1)),
-                          np.maximum(-field.map_y, field.map_y - (h - 1)))
+        past = self._past_edge(field.map_x, field.map_y)
         edge_alpha = cv2.remap(self._alpha, field.map_x, field.map_y, cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE)
         show_plate = np.clip(past / BEYOND_RAMP, 0.0, 1.0) * (1.0 - edge_alpha)
@@ -149,3 +146,9 @@ class Backdrop:
         px, py = np.meshgrid(xs.astype(np.float32), ys.astype(np.float32))
         plate = cv2.remap(self._plate, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         blend(image, (x0, y0, x1, y1), show_plate, plate)
+
+    def _past_edge(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        """How far portrait positions lie past the photo's nearest edge, in portrait pixels
+        (0 or less inside it)."""
+        h, w = self._alpha.shape
+        return np.maximum(np.maximum(-xs, xs - (w - 1)), np.maximum(-ys, ys - (h - 1)))

@@ -91,9 +91,7 @@ class StretchedSkin:
         near[triangles[near[triangles].any(1)]] = True
         # ...and seen edge-on is a sliver (or hidden): a chin's triangle stretched by a
         # dropping jaw is not, and its photo's own skin is better than the plate's.
-        corners = landmarks[triangles, :2]
-        longest = np.linalg.norm(corners - np.roll(corners, 1, 1), axis=2).max(1)
-        sliver = self._photo_area < SLIVER * np.maximum(longest, 1e-9) ** 2
+        sliver = self._photo_area < SLIVER * _longest_sides(landmarks[triangles, :2]) ** 2
         self._outline = np.flatnonzero((regions == SKIN) & near[triangles].any(1) & sliver)
 
     def weights(self, target: np.ndarray) -> np.ndarray:
@@ -105,9 +103,8 @@ class StretchedSkin:
         stretch = area / np.maximum(np.abs(self._photo_area[self._outline]), 1e-9)
         # A sliver stretched only into a thin band is the face's edge, skin into hair or
         # wall as the photo has it; one stretched across the cheek is a band of streaks.
-        longest = np.linalg.norm(corners - np.roll(corners, 1, 1), axis=2).max(1)
         width = np.ptp(target[topo.FACE_OVAL, 0])
-        band = area / np.maximum(longest, 1e-9) / max(width, 1e-9)
+        band = area / _longest_sides(corners) / max(width, 1e-9)
         weights = np.zeros(len(self._triangles))
         weights[self._outline] = np.where(
             area > 0, smoothstep(stretch, *STRETCHED) * smoothstep(band, *WIDE_BAND), 0.0)
@@ -124,7 +121,8 @@ class StretchedSkin:
         cells = np.zeros(gh * gw, np.float32)
         # Smooth across the mesh: each point takes its most stretched triangle's weight.
         points = np.zeros(self._points, np.float32)
-        np.maximum.at(points, self._triangles.ravel(), np.repeat(weights, 3).astype(np.float32))
+        np.maximum.at(points, self._triangles[self._outline].ravel(),
+                      np.repeat(weights[self._outline], 3).astype(np.float32))
         cells[raster.pixels] = (raster.bary * points[self._triangles[raster.triangles]]).sum(1)
         cells = cells.reshape(gh, gw)
         h, w = image.shape[:2]
@@ -140,3 +138,8 @@ class StretchedSkin:
                           borderMode=cv2.BORDER_REPLICATE)
         rows, cols = box
         blend(image, (cols.start, rows.start, cols.stop, rows.stop), coverage, drawn)
+
+
+def _longest_sides(corners: np.ndarray) -> np.ndarray:
+    """(T,) each triangle's longest side ((T, 3, 2) corners), at least a tiny length."""
+    return np.maximum(np.linalg.norm(corners - np.roll(corners, 1, 1), axis=2).max(1), 1e-9)
