@@ -36,7 +36,10 @@ REAL_INTERIOR_MIN = 0.06  # portrait opening / mouth width above which its inter
 REAL_TEETH_MIN = 0.01  # ...if its teeth cover at least this many mouth widths squared
 REAL_STRETCH = 1.3  # the most a portrait's own opening is stretched across (_real_layers)
 BOTH_ROWS_FROM = 0.25  # portrait opening / mouth width from which both rows of teeth show
-MAX_ALPHA = 0.92  # let a trace of the lip seam through, as in real mouths
+MAX_ALPHA = 0.92  # let a trace of the lip seam through, as in real mouths...
+# ...until the mouth opens this much wider than the portrait's (over its width): stretched
+# over a wide opening, the seam's trace drew vertical streaks down the inside.
+OPAQUE_FROM = (0.2, 0.4)
 # A portrait's open mouth closing: the interior squeezed between the lips (a bright seam of
 # teeth) is covered by the lips' meeting line, from this share of the way shut to fully by
 # the second. Lips that close meet over the teeth; they do not bite them.
@@ -96,16 +99,20 @@ SEAM_FEATHER = 0.015
 # A photo's teeth are looked for this share of the mouth's span past its inner lips (they
 # reach toward the outer lips).
 TEETH_REACH = 0.1
+# A smile's upper teeth turned over for the lower row (_RealInterior.lower_row) are read from
+# the upper lip down this share of the way to the lower one: the rest is often lower lip.
+OWN_TEETH_REACH = 0.85
+TEETH_SPREAD = 0.02  # the gaps between a photo's teeth are among them: its mask spread this far
 
 
-def _mouth_axes(points: np.ndarray) -> PartAxes:
+def mouth_axes(points: np.ndarray) -> PartAxes:
     """A mouth's axes: u along its inner-lip corners, v across, down positive."""
     return PartAxes.of(points, topo.INNER_LIP_UPPER[0], topo.INNER_LIP_UPPER[-1])
 
 
 @dataclass(frozen=True)
 class MouthFrame:
-    """Pixel positions in mouth coordinates (_mouth_axes), with the lips' curves at each u."""
+    """Pixel positions in mouth coordinates (mouth_axes), with the lips' curves at each u."""
 
     u: np.ndarray  # (h, w)
     v: np.ndarray
@@ -120,7 +127,7 @@ class MouthFrame:
     def width(self) -> float:  # corner to corner, pixels
         return self.axes.width
 
-    def shading(self, rows: tuple[bool, bool], own_opening: float):
+    def shading(self, rows: tuple[bool, bool], own_opening: float) -> "Shading":
         """The drawn interior's weight maps here (_shading), worked out once per frame."""
         key = (rows, own_opening)
         if key not in self._shadings:
@@ -173,7 +180,8 @@ class MouthInterior:
     def strength(self, target_out: np.ndarray) -> float:
         extra = topo.mouth_opening_ratio(target_out) - self.rest_opening
         fade = REAL_FADE_IN if self._real is not None else DRAWN_FADE_IN
-        return float(MAX_ALPHA * smoothstep(extra, *fade))
+        return float(smoothstep(extra, *fade)
+                     * (MAX_ALPHA + (1.0 - MAX_ALPHA) * smoothstep(extra, *OPAQUE_FROM)))
 
     def _shut(self, opening: float) -> float:
         """How much of the portrait's own opening a target `opening` (gap over width) shuts:
@@ -198,7 +206,7 @@ class MouthInterior:
                                     *TEETH_COVER))
         if strength <= 0.0:
             return
-        axes = _mouth_axes(target_out)
+        axes = mouth_axes(target_out)
         box = part_box(target_out, image.shape, int(np.ceil(axes.width * TEETH_REACH)) + 2,
                        topo.OUTER_LIP_RING)
         if box is None:
@@ -245,9 +253,16 @@ class MouthInterior:
         Every layer is a flat colour times a shade, so the picture is the lips', the cavity's
         and the teeth's colours each times one weight map (worked out as single-channel
         planes: NumPy broadcasts slowly along an axis of three)."""
-        lip, cavity, teeth = f.shading(self._drawn_rows, self._own_opening)
-        planes = [lip * self._lip[c] + cavity * self._cavity[c] + teeth * self._drawn_teeth[c]
-                  for c in range(3)]
+        s = f.shading(self._drawn_rows, self._own_opening)
+        flat = [s.lip * self._lip[c] + s.cavity * self._cavity[c]
+                + s.upper_teeth * self._drawn_teeth[c] for c in range(3)]
+        own = (self._real.lower_row(f, s.lower_depth)
+               if self._real is not None and self._drawn_rows[1] else None)
+        if own is None:  # drawn: the teeth's colour, with the gaps between them drawn too
+            lower = s.lower_teeth * s.lower_gaps
+            planes = [flat[c] + lower * self._drawn_teeth[c] for c in range(3)]
+        else:  # the portrait's own upper teeth, turned over: their own gaps
+            planes = [flat[c] + s.lower_teeth * own[..., c] for c in range(3)]
         return cv2.merge([plane.astype(np.float32) for plane in planes])
 
     def _real_interior(self, image: np.ndarray) -> "_RealInterior | None":
@@ -257,7 +272,7 @@ class MouthInterior:
         if box is None:
             return None
         (x0, y0, x1, y1), xs, ys = box
-        f = MouthFrame.of(_mouth_axes(self._landmarks), xs, ys)
+        f = MouthFrame.of(mouth_axes(self._landmarks), xs, ys)
         rgb = image[y0:y1, x0:x1].astype(np.float32)
         # Teeth anywhere within the lips: mediapipe's inner lip often lies on the teeth.
         lips = cv2.GaussianBlur(_ring_mask(image.shape, self._landmarks, topo.OUTER_LIP_RING)
@@ -295,7 +310,8 @@ class MouthInterior:
         return _RealInterior(np.array([x0, y0], np.float32),
                              np.dstack([rgb, carried * upper]),
                              np.dstack([rgb, carried * (1 - upper)]),
-                             own_teeth.astype(np.float32), f.axes, opening.astype(np.float32))
+                             own_teeth.astype(np.float32), f.axes, opening.astype(np.float32),
+                             _teeth_region(teeth, f.width))
 
     def _teethness(self, rgb: np.ndarray) -> np.ndarray:
         """How much each pixel looks like teeth: its place on the way from the lips' colour to
@@ -334,13 +350,41 @@ class _RealInterior:
     teeth_colour: np.ndarray  # (3,) the median of its teeth, as lit in the photo
     axes: PartAxes  # the photo's mouth
     opening: np.ndarray  # (h, w) float32: how much each pixel of the patches is the opening's
+    teeth: np.ndarray  # (h, w) float32: how much each pixel lies among its teeth (gaps too)
+
+    def lower_row(self, f: MouthFrame, depth: np.ndarray) -> np.ndarray:
+        """A lower row of teeth for the pixels of `f`, from the photo's own upper row turned
+        over: each pixel `depth` of the way from the lower lip to the row's edge shows the
+        photo's teeth as far from the upper lip, toward their edge, at its place along the
+        mouth; where the photo shows no teeth there, their median colour. (h, w, 3)."""
+        photo = self.axes
+        upper, lower = (photo.curve(lip, f.u) for lip in (topo.INNER_LIP_UPPER,
+                                                           topo.INNER_LIP_LOWER))
+        reach = np.maximum(lower - upper, 0.0) * OWN_TEETH_REACH
+        xs, ys = photo.to_xy(f.u, upper + depth * reach)
+        xs, ys = xs - self.origin[0], ys - self.origin[1]
+        rgb = cv2.remap(np.ascontiguousarray(self.upper[..., :3]), xs, ys, cv2.INTER_LINEAR,
+                        borderMode=cv2.BORDER_REPLICATE)
+        among = cv2.remap(self.teeth, xs, ys, cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)[..., None]
+        return rgb * among + self.teeth_colour * (1.0 - among)
 
 
-def _shading(f: MouthFrame, rows: tuple[bool, bool], own_opening: float
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray | float]:
-    """The drawn interior's weight maps in pixels of f: of the lips' colour, the cavity's and
-    the teeth's (see MouthInterior._drawn), drawing the teeth `rows` (upper, lower) over an
-    opening the portrait's own teeth fill up to `own_opening`."""
+@dataclass(frozen=True)
+class Shading:
+    """The drawn interior's weight maps (MouthInterior._drawn): each colour times its map."""
+
+    lip: np.ndarray  # the lips' colour: the walls and the tongue
+    cavity: np.ndarray  # the throat's
+    upper_teeth: np.ndarray | float = 0.0  # the teeth's
+    lower_teeth: np.ndarray | float = 0.0
+    lower_gaps: np.ndarray | float = 1.0  # drawn gaps between lower teeth (1: none)
+    lower_depth: np.ndarray | float = 0.0  # the way from the lower lip to the row's edge, 0-1
+
+
+def _shading(f: MouthFrame, rows: tuple[bool, bool], own_opening: float) -> Shading:
+    """The drawn interior's weight maps in pixels of f, drawing the teeth `rows` (upper,
+    lower) over an opening the portrait's own teeth fill up to `own_opening`."""
     gap = np.maximum(f.lower - f.upper, 1e-3)
     depth = np.clip((f.v - f.upper) / gap, 0, 1)  # 0 at the upper lip, 1 at the lower
     centre = np.sqrt(np.clip(1 - f.u ** 2, 0, 1))  # 1 mid-mouth, 0 at the corners
@@ -358,18 +402,15 @@ def _shading(f: MouthFrame, rows: tuple[bool, bool], own_opening: float
     lip = (wall * (1 - throat) * (1 - tongue)
            + TONGUE_SHADE * (0.8 + 0.2 * centre) * tongue)
     cavity = throat * (1 - tongue)
-    teeth = 0.0
-    if any(rows):  # (rows the portrait shows are carried: MouthInterior._real_layers)
-        covered, teeth = _teeth_shading(f, gap, centre, *rows, own_opening)
-        lip *= covered
-        cavity *= covered
-    return lip, cavity, teeth
+    if not any(rows):  # (rows the portrait shows are carried: MouthInterior._real_layers)
+        return Shading(lip, cavity)
+    return _teeth_shading(f, gap, centre, Shading(lip, cavity), *rows, own_opening)
 
 
-def _teeth_shading(f: MouthFrame, gap: np.ndarray, centre: np.ndarray, upper_row: bool,
-                   lower_row: bool, own_opening: float) -> tuple[np.ndarray, np.ndarray]:
-    """The drawn teeth (the rows asked for): how much of what is behind them still shows,
-    and their colour's weight (the teeth's colour times it)."""
+def _teeth_shading(f: MouthFrame, gap: np.ndarray, centre: np.ndarray, behind: Shading,
+                   upper_row: bool, lower_row: bool, own_opening: float) -> Shading:
+    """The drawn teeth (the rows asked for) over what is `behind` them (its lips' and
+    cavity's weights)."""
     profile = np.sqrt(np.clip(1 - (f.u / DENTAL_ARCH) ** 2, 0, 1))  # the arch's height
     edge = max(f.width * 0.01, 0.5)
     below_upper = f.v - f.upper
@@ -396,8 +437,9 @@ def _teeth_shading(f: MouthFrame, gap: np.ndarray, centre: np.ndarray, upper_row
     shade = 0.45 + 0.55 * centre
     lip_shadow = 1 - 0.35 * np.exp(-below_upper / (f.width * 0.025))
     covered = (1 - lower) * (1 - upper)
-    return covered, shade * (0.75 * lower_gaps * lower * (1 - upper)
-                             + upper_gaps * lip_shadow * upper)
+    return Shading(behind.lip * covered, behind.cavity * covered,
+                   shade * upper_gaps * lip_shadow * upper, shade * 0.75 * lower * (1 - upper),
+                   lower_gaps, np.clip(above_lower / np.maximum(lower_height, 1e-3), 0, 1))
 
 
 Placement = tuple[tuple[int, int, int, int], MouthFrame]  # (x0, y0, x1, y1) and its pixels
@@ -407,7 +449,7 @@ def place(target_out: np.ndarray, shape: tuple[int, ...]) -> Placement | None:
     """Where the mouth of `target_out` lies in an image of `shape`: its box and the box's
     pixels in mouth coordinates; None if it is off the image."""
     # Nothing is painted past the feather's reach (the mask is 0 there: MouthFrame.inside).
-    axes = _mouth_axes(target_out)
+    axes = mouth_axes(target_out)
     box = part_box(target_out, shape, int(np.ceil(_feather(axes.width, INTERIOR_FEATHER))) + 2,
                    topo.INNER_LIP_RING)
     if box is None:
@@ -427,6 +469,13 @@ def moved_placement(placed: Placement | None, left: int, top: int,
     if x0 < 0 or y0 < 0 or x1 > shape[1] or y1 > shape[0]:
         return None
     return (x0, y0, x1, y1), frame
+
+
+def _teeth_region(teeth: np.ndarray, width: float) -> np.ndarray:
+    """Where a photo's teeth are, the dark gaps between them included: its teeth mask
+    (`teeth`, 0-1) spread by TEETH_SPREAD of the mouth's `width` and made whole again."""
+    spread = cv2.GaussianBlur(teeth.astype(np.float32), (0, 0), max(TEETH_SPREAD * width, 0.7))
+    return np.clip(2.0 * spread, 0.0, 1.0)
 
 
 def _feather(width: float, share: float) -> float:
