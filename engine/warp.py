@@ -46,11 +46,6 @@ SHELL_FROM_DEG = (3.0, 10.0)  # out-of-plane turn over which the head shell take
 LID_SKIN_FROM = (0.5, 0.95)
 LID_SKIN_SHIFT = 0.3
 SHARPEN_CELLS = 2  # grid cells about an eye or the mouth mapped exactly (DenseMotion._sharpen)
-# Neighbouring grid samples whose portrait positions lie this many cells' worth apart (or
-# more) are either side of a jump in the map, which is then worked out per pixel between them
-# (DenseMotion._jumps).
-JUMP_CELLS = 3.0
-EDGE_CELLS = 1.0  # ...and so are face samples whose map differs this much from the field off it
 
 
 @dataclass(frozen=True)
@@ -485,10 +480,6 @@ class DenseMotion:
         gx, gy = _cell_centres(self._gw, w), _cell_centres(self._gh, h)
         self._grid_out = np.stack(np.meshgrid(gx, gy), -1).reshape(-1, 2)
         self._grid_base = framing.to_portrait_xy(self._grid_out)
-        # The square of grid samples each output column and row is interpolated within
-        # (-1 or gw - 1, gh - 1: before the first sample or past the last).
-        self._quad_col = np.floor((np.arange(w) + 0.5) * self._gw / w - 0.5).astype(np.int64)
-        self._quad_row = np.floor((np.arange(h) + 0.5) * self._gh / h - 0.5).astype(np.int64)
         cx, cy = _cell_centres(self._cw, w), _cell_centres(self._ch, h)
         self._coarse_out = np.stack(np.meshgrid(cx, cy), -1).reshape(-1, 2)
         self._coarse_bottom = np.arange(len(self._coarse_out) - self._cw, len(self._coarse_out))
@@ -519,8 +510,7 @@ class DenseMotion:
         """The backward map for `target` (portrait pixels), in its compact form."""
         w, h = self._framing.output_size
         t_out = self._framing.to_output(target)
-        outside = self._outside_field(t_out)
-        disp = outside.copy()
+        disp = self._outside_field(t_out)
         grid_xy = self.to_grid(t_out)
         tris = self._portrait.triangles
         src_tri = _lid_sources(target, self._src, self._lids)[tris]
@@ -535,7 +525,7 @@ class DenseMotion:
                                  eyeballs=False)
         disp[raster.pixels] = src - self._grid_base[raster.pixels]
         cell = w / self._gw
-        patches = [self._jumps(disp, outside, raster, t_out, src_tri, front)]
+        patches = []
         for k, (ring, upper, lower) in enumerate(topo.OPENINGS):
             if np.linalg.norm(t_out[upper, :2] - t_out[lower, :2], axis=1).min() < 2 * cell:
                 patches.append(self._sharpen(ring, t_out, src_tri, front))  # a seam
@@ -678,84 +668,6 @@ class DenseMotion:
         tris = self._portrait.triangles[front]
         raster = rasterize(xy[tris], t_out[tris, 2], width, height, layers)
         return Raster(raster.pixels, front[raster.triangles], raster.bary)
-
-    def _jumps(self, disp: np.ndarray, outside: np.ndarray, raster: Raster,
-               t_out: np.ndarray, src_tri: np.ndarray, front: np.ndarray) -> Patch:
-        """The map at full resolution between grid samples it jumps between: the face's
-        edge against what lies beyond it (a turned cheek's outline against the hair or the
-        wall), one part of the face over another (the nose over the far cheek). Interpolated
-        there, the grid drew a smear of both sides one cell wide, stepped cell by cell along
-        the outline. `disp`: the grid's map (face and outside), `outside`: the field outside
-        the face alone, everywhere (both (gh * gw, 2) displacements); `raster`: the face on
-        the grid."""
-        quads = self._jumping_quads(disp, outside, raster)
-        if not quads.any():
-            return Patch.empty()
-        # Output pixels interpolated within a jumping quad (those before the first sample or
-        # past the last take that sample alone).
-        qrows, qcols = np.nonzero(quads)
-        cols = np.flatnonzero((self._quad_col >= qcols.min()) & (self._quad_col <= qcols.max()))
-        rows = np.flatnonzero((self._quad_row >= qrows.min()) & (self._quad_row <= qrows.max()))
-        band = quads[self._quad_row[rows][:, None], self._quad_col[cols][None, :]]
-        py, px = np.nonzero(band)
-        x0, y0 = int(cols[0]), int(rows[0])
-        # The face there, rasterised at full resolution (only its triangles that reach the
-        # band); off it, the field outside interpolated.
-        covered = cv2.integral(band.astype(np.uint8))
-        bh, bw = band.shape
-        xy = t_out[self._portrait.triangles[front], :2] - [x0, y0]
-        lo = np.clip(np.floor(xy.min(1)).astype(np.int64), 0, [bw, bh])
-        hi = np.clip(np.ceil(xy.max(1)).astype(np.int64) + 1, 0, [bw, bh])
-        reach = (covered[hi[:, 1], hi[:, 0]] - covered[lo[:, 1], hi[:, 0]]
-                 - covered[hi[:, 1], lo[:, 0]] + covered[lo[:, 1], lo[:, 0]]) > 0
-        face = self._rasterize(t_out[:, :2] - [x0, y0], t_out, front[reach], bw, bh)
-        at = np.full(bw * bh, -1, np.int64)
-        at[face.pixels] = np.arange(len(face.pixels))
-        at = at[py * bw + px]
-        on = at >= 0
-        out_x, out_y = px + x0, py + y0
-        mapped = np.empty((len(py), 2))
-        if on.any():
-            k = at[on]
-            mapped[on] = self._face_sources(
-                Raster(face.pixels[k], face.triangles[k], face.bary[k]), src_tri, t_out,
-                np.stack([out_x[on], out_y[on]], 1).astype(np.float64))
-        off = ~on
-        if off.any():
-            w, h = self._framing.output_size
-            at_grid = np.stack([(out_x[off] + 0.5) * self._gw / w - 0.5,
-                                (out_y[off] + 0.5) * self._gh / h - 0.5], -1)
-            field = cv2.remap(outside.reshape(self._gh, self._gw, 2).astype(np.float32),
-                              at_grid[:, None].astype(np.float32), None, cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_REPLICATE)[:, 0]
-            mapped[off] = field + np.stack([self._base.x[out_y[off], out_x[off]],
-                                            self._base.y[out_y[off], out_x[off]]], 1)
-        return Patch(out_y.astype(np.int64), out_x.astype(np.int64), mapped.astype(np.float32))
-
-    def _jumping_quads(self, disp: np.ndarray, outside: np.ndarray,
-                       raster: Raster) -> np.ndarray:
-        """(gh - 1, gw - 1) bool: the squares between four grid samples across which the map
-        jumps: two of them map JUMP_CELLS cells' worth apart or more, or the face's edge runs
-        between them where its map and the field outside it differ by EDGE_CELLS or more.
-        (In planes, x and y apart: NumPy is slow along an axis of two.)"""
-        gw, gh = self._gw, self._gh
-        cell = (self._framing.output_size[0] / gw) / self._framing.scale  # portrait pixels
-        src = (disp + self._grid_base).astype(np.float32)
-        x, y = src[:, 0].reshape(gh, gw), src[:, 1].reshape(gh, gw)
-        face, edge = np.zeros(gh * gw, bool), np.zeros(gh * gw, bool)
-        face[raster.pixels] = True
-        off = np.abs(disp[raster.pixels] - outside[raster.pixels])
-        edge[raster.pixels] = np.maximum(off[:, 0], off[:, 1]) > EDGE_CELLS * cell
-        face, edge = face.reshape(gh, gw), edge.reshape(gh, gw)
-
-        def jumps(axis: int) -> np.ndarray:  # between each sample and the next along `axis`
-            apart = np.maximum(np.abs(np.diff(x, axis=axis)), np.abs(np.diff(y, axis=axis)))
-            first, second = (np.s_[:-1], np.s_[1:]) if axis == 0 else (np.s_[:, :-1],
-                                                                       np.s_[:, 1:])
-            return ((apart > JUMP_CELLS * cell)
-                    | ((face[first] != face[second]) & (edge[first] | edge[second])))
-        across, down = jumps(1), jumps(0)  # (gh, gw - 1), (gh - 1, gw)
-        return across[:-1] | across[1:] | down[:, :-1] | down[:, 1:]
 
     def _sharpen(self, ring: np.ndarray, t_out: np.ndarray, src_tri: np.ndarray,
                  front: np.ndarray) -> Patch:

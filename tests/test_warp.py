@@ -8,7 +8,6 @@ from scipy.optimize import brentq
 
 from engine import metrics
 from engine import face_topology as topo
-from engine.editing import Edits
 from engine.expression import close_eyes, look, open_mouth
 from engine.animator import PortraitAnimator
 from engine import eyeballs
@@ -649,29 +648,3 @@ def test_a_head_moved_up_over_a_photo_cut_at_the_collar_draws_no_streaks(
 
     at_rest = animator.render(animator.warp(face), face)
     assert row_to_row(animator.render(warp, lifted)) > 0.5 * row_to_row(at_rest)
-
-
-@pytest.mark.parametrize("yaw", [-25.0, 25.0])
-def test_a_turned_faces_outline_is_smooth_not_stepped_cell_by_cell(yaw):
-    """The Yaw control turns the bundled portrait at the app's 1280x720. Where the face's map
-    meets the field outside it, the grid (5 pixels a cell there) drew the outline as steps
-    and dashes, cell by cell: the edge's place from row to row bent by more than 2 pixels on
-    42-48% of the rows down the far cheek. Worked out per pixel there, it follows the
-    face's own outline (10-11%)."""
-    portrait = load_portrait()
-    with Session(portrait, (1280, 720)) as session:
-        session.edits = Edits(yaw=yaw)
-        result = session.process(portrait.image, 0.0)
-    target, luma = result.target, result.image.astype(np.float32) @ LUMA
-    oval = target[topo.FACE_OVAL, :2]
-    far = oval[(oval[:, 0] < target[:, 0].mean()) == (yaw < 0)]
-    far = far[np.argsort(far[:, 1])]
-    rows = np.arange(int(far[0, 1]) + 10, int(far[-1, 1]) - 10)
-    gradient = np.abs(np.diff(luma, axis=1))
-    edge = []
-    for row, x in zip(rows, np.interp(rows, far[:, 1], far[:, 0])):
-        start = int(x) - 12
-        edge.append(start + np.argmax(gradient[row, start:start + 24]))
-    bends = np.abs(np.diff(np.array(edge, float), 2))
-    assert len(rows) > 150 and (bends > 2.0).mean() < 0.2
-
