@@ -46,6 +46,9 @@ SHELL_FROM_DEG = (3.0, 10.0)  # out-of-plane turn over which the head shell take
 LID_SKIN_FROM = (0.5, 0.95)
 LID_SKIN_SHIFT = 0.3
 SHARPEN_CELLS = 2  # grid cells about an eye or the mouth mapped exactly (DenseMotion._sharpen)
+# The field outside the face, beside its outline, is kept off the photo's face over this many
+# face widths (DenseMotion._off_the_face).
+OFF_THE_FACE = 0.2
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,35 @@ class CoarseWarp:
         if w == gw * spacing and h == gh * spacing:
             return Lattice(0, 0, (gh, gw), spacing).upsample(values, rows, cols)
         return cv2.resize(values, (w, h), interpolation=cv2.INTER_LINEAR)[rows, cols]
+
+
+def _past_outline(points: np.ndarray, outline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How far `points` (n, 2) lie outside the closed polygon `outline` (k, 2), negative
+    inside, and the unit way out from each: away from its nearest point on the two sides at
+    its nearest corner, inside or out by that side's outward normal. (x and y apart: NumPy
+    is slow along an axis of two.)"""
+    px, py = points[:, 0], points[:, 1]
+    ox, oy = outline[:, 0], outline[:, 1]
+    # The outward normal of side (dx, dy) is (dy, -dx) where the shoelace area is positive.
+    turn = np.sign(np.sum(ox * np.roll(oy, -1) - np.roll(ox, -1) * oy)) or 1.0
+    corner = np.argmin((px[:, None] - ox) ** 2 + (py[:, None] - oy) ** 2, 1)
+    best = np.full(len(points), np.inf)
+    signed = np.zeros(len(points))
+    away_x, away_y = np.zeros(len(points)), np.zeros(len(points))
+    for first, second in ((corner, (corner + 1) % len(outline)),
+                          ((corner - 1) % len(outline), corner)):  # the sides after, before
+        ax, ay = ox[first], oy[first]
+        abx, aby = ox[second] - ax, oy[second] - ay
+        along = np.clip(((px - ax) * abx + (py - ay) * aby)
+                        / np.maximum(abx * abx + aby * aby, 1e-12), 0.0, 1.0)
+        offx, offy = px - (ax + along * abx), py - (ay + along * aby)
+        gap = np.hypot(offx, offy)
+        side = np.where(turn * (offx * aby - offy * abx) >= 0.0, 1.0, -1.0)
+        nearer = gap < best
+        best[nearer], signed[nearer] = gap[nearer], side[nearer]
+        away_x[nearer], away_y[nearer] = offx[nearer], offy[nearer]
+    unit = signed / np.maximum(best, 1e-9)
+    return signed * best, np.stack([away_x * unit, away_y * unit], 1)
 
 
 def union_box(*boxes: tuple[slice, slice] | None) -> tuple[slice, slice] | None:
@@ -517,6 +549,7 @@ class DenseMotion:
         front = self._front_facing(t_out)
         layers = self._rasterize_face(grid_xy, t_out, front)
         raster = layers.layer(0, self._gw * self._gh)
+        disp = self._off_the_face(disp, t_out, raster)
         # On the grid the eyes' openings carry the lids' map (the mesh's own), and the eyeballs
         # are patched in at full resolution: interpolated across an opening's rim between the
         # eyeball's map and the lids', the grid drew a pale line around an eye whose iris
@@ -668,6 +701,42 @@ class DenseMotion:
         tris = self._portrait.triangles[front]
         raster = rasterize(xy[tris], t_out[tris, 2], width, height, layers)
         return Raster(raster.pixels, front[raster.triangles], raster.bary)
+
+    def _off_the_face(self, outside: np.ndarray, t_out: np.ndarray,
+                      face: Raster) -> np.ndarray:
+        """The field outside the face (`outside`, grid displacements) kept off the photo's
+        face beside the target's outline: a sample as far outside the target's outline as
+        it is (or inside) shows the photo as far outside its own outline (or at most as far
+        in), easing back to the field over OFF_THE_FACE face widths. Fitted to the whole
+        head, and its turn's non-rigid part spread only a little past the outline, the field
+        drew a turned face's far cheek again just past its outline (the outline doubled by a
+        band of skin). Samples on the `face` (its raster) keep its own map and are left."""
+        gw, gh = self._gw, self._gh
+        oval_out = t_out[topo.FACE_OVAL, :2]
+        reach = OFF_THE_FACE * np.ptp(oval_out[:, 0])  # output pixels
+        inside = np.zeros((gh, gw), np.uint8)
+        cv2.fillPoly(inside, [np.round(self.to_grid(oval_out) * 16).astype(np.int32)], 1, shift=4)
+        # The samples within reach of the outline (the distance to the mask's edge is within
+        # a cell of the outline's own).
+        edge = (cv2.distanceTransform(1 - inside, cv2.DIST_L2, 3)
+                + cv2.distanceTransform(inside, cv2.DIST_L2, 3)).reshape(-1)
+        near = edge * self.cell_size < reach + self.cell_size
+        near[face.pixels] = False
+        near = np.flatnonzero(near)
+        if not len(near):
+            return outside
+        beyond, _ = _past_outline(self._grid_out[near], oval_out)  # output pixels
+        photo, out = _past_outline(outside[near] + self._grid_base[near],
+                                   self._src[topo.FACE_OVAL])
+        # How much nearer the photo's face (portrait pixels) than wanted; at most 2/3 of
+        # the reach, so the band eased back over it keeps its order (smoothstep's steepest
+        # slope is 1.5 over its width).
+        short = np.minimum(np.maximum(beyond / self._framing.scale - photo, 0.0),
+                           reach / (1.5 * self._framing.scale))
+        short *= 1.0 - smoothstep(np.abs(beyond), 0.0, reach)
+        outside = outside.copy()
+        outside[near] += short[:, None] * out
+        return outside
 
     def _sharpen(self, ring: np.ndarray, t_out: np.ndarray, src_tri: np.ndarray,
                  front: np.ndarray) -> Patch:
