@@ -49,6 +49,7 @@ SHARPEN_CELLS = 2  # grid cells about an eye or the mouth mapped exactly (DenseM
 # The field outside the face, beside its outline, is kept off the photo's face over this many
 # face widths (DenseMotion._off_the_face).
 OFF_THE_FACE = 0.2
+UNDER_CHIN = 0.15  # ...fading out over this many face widths down to the chin's level
 
 
 @dataclass(frozen=True)
@@ -728,12 +729,17 @@ class DenseMotion:
         beyond, _ = _past_outline(self._grid_out[near], oval_out)  # output pixels
         photo, out = _past_outline(outside[near] + self._grid_base[near],
                                    self._src[topo.FACE_OVAL])
-        # How much nearer the photo's face (portrait pixels) than wanted; at most 2/3 of
-        # the reach, so the band eased back over it keeps its order (smoothstep's steepest
-        # slope is 1.5 over its width).
+        # How much nearer the photo's face (portrait pixels) than wanted; at most half the
+        # reach, so the band eased back over it is squeezed to no less than a quarter
+        # (smoothstep's steepest slope is 1.5 over its width): within tears.AREA_LIMITS.
         short = np.minimum(np.maximum(beyond / self._framing.scale - photo, 0.0),
-                           reach / (1.5 * self._framing.scale))
+                           reach / (2.0 * self._framing.scale))
         short *= 1.0 - smoothstep(np.abs(beyond), 0.0, reach)
+        # Not under the chin: the neck's own fall-off keeps it from folding there
+        # (_neck_narrowing), and pushed down as well it folded (sadtalker_aoc, 31 frames).
+        _, down = topo.face_axes(t_out)
+        under = (self._grid_out[near] - t_out[topo.CHIN, :2]) @ down / np.ptp(oval_out[:, 0])
+        short *= 1.0 - smoothstep(under, -UNDER_CHIN, 0.0)
         outside = outside.copy()
         outside[near] += short[:, None] * out
         return outside
