@@ -311,7 +311,7 @@ class MouthInterior:
                              np.dstack([rgb, carried * upper]),
                              np.dstack([rgb, carried * (1 - upper)]),
                              own_teeth.astype(np.float32), f.axes, opening.astype(np.float32),
-                             _teeth_region(teeth, f.width))
+                             _teeth_region(teeth, f.width), rgb)
 
     def _teethness(self, rgb: np.ndarray) -> np.ndarray:
         """How much each pixel looks like teeth: its place on the way from the lips' colour to
@@ -351,6 +351,7 @@ class _RealInterior:
     axes: PartAxes  # the photo's mouth
     opening: np.ndarray  # (h, w) float32: how much each pixel of the patches is the opening's
     teeth: np.ndarray  # (h, w) float32: how much each pixel lies among its teeth (gaps too)
+    photo: np.ndarray  # (h, w, 3) float32: the patches' pixels (RGB), for lower_row
 
     def lower_row(self, f: MouthFrame, depth: np.ndarray) -> np.ndarray:
         """A lower row of teeth for the pixels of `f`, from the photo's own upper row turned
@@ -363,8 +364,7 @@ class _RealInterior:
         reach = np.maximum(lower - upper, 0.0) * OWN_TEETH_REACH
         xs, ys = photo.to_xy(f.u, upper + depth * reach)
         xs, ys = xs - self.origin[0], ys - self.origin[1]
-        rgb = cv2.remap(np.ascontiguousarray(self.upper[..., :3]), xs, ys, cv2.INTER_LINEAR,
-                        borderMode=cv2.BORDER_REPLICATE)
+        rgb = cv2.remap(self.photo, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         among = cv2.remap(self.teeth, xs, ys, cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)[..., None]
         return rgb * among + self.teeth_colour * (1.0 - among)

@@ -711,10 +711,12 @@ class DenseMotion:
         in), easing back to the field over OFF_THE_FACE face widths. Fitted to the whole
         head, and its turn's non-rigid part spread only a little past the outline, the field
         drew a turned face's far cheek again just past its outline (the outline doubled by a
-        band of skin). Samples on the `face` (its raster) keep its own map and are left."""
+        band of skin). Samples on the `face` (its raster) keep its own map and are left.
+        `outside` is changed in place and returned."""
         gw, gh = self._gw, self._gh
         oval_out = t_out[topo.FACE_OVAL, :2]
-        reach = OFF_THE_FACE * np.ptp(oval_out[:, 0])  # output pixels
+        width = np.ptp(oval_out[:, 0])
+        reach = OFF_THE_FACE * width  # output pixels
         inside = np.zeros((gh, gw), np.uint8)
         cv2.fillPoly(inside, [np.round(self.to_grid(oval_out) * 16).astype(np.int32)], 1, shift=4)
         # The samples within reach of the outline (the distance to the mask's edge is within
@@ -738,9 +740,8 @@ class DenseMotion:
         # Not under the chin: the neck's own fall-off keeps it from folding there
         # (_neck_narrowing), and pushed down as well it folded (sadtalker_aoc, 31 frames).
         _, down = topo.face_axes(t_out)
-        under = (self._grid_out[near] - t_out[topo.CHIN, :2]) @ down / np.ptp(oval_out[:, 0])
+        under = (self._grid_out[near] - t_out[topo.CHIN, :2]) @ down / width
         short *= 1.0 - smoothstep(under, -UNDER_CHIN, 0.0)
-        outside = outside.copy()
         outside[near] += short[:, None] * out
         return outside
 

@@ -283,10 +283,11 @@ def test_a_smiles_lower_row_is_drawn_from_its_own_teeth(astronaut_portrait):
     along the row its light and dark follow her teeth's (r 0.87; drawn, -0.34, and almost
     flat: 0.6 grey levels of detail against her teeth's 9.7)."""
     render, framing = _renderer(astronaut_portrait)
-    target_out = framing.to_output(open_mouth(astronaut_portrait.landmarks, 0.5))
-    shown, photo = (mouth_axes(points) for points in (target_out, astronaut_portrait.landmarks))
+    target = open_mouth(astronaut_portrait.landmarks, 0.5)
+    shown, photo = (mouth_axes(points) for points in (framing.to_output(target),
+                                                       astronaut_portrait.landmarks))
     u = np.linspace(-0.5, 0.5, 60)
-    lower_row = _along_mouth(render(open_mouth(astronaut_portrait.landmarks, 0.5)) @ LUMA, shown,
+    lower_row = _along_mouth(render(target) @ LUMA, shown,
                              u, shown.curve(topo.INNER_LIP_LOWER, u) - 0.035 * shown.width)
     upper, lower = (photo.curve(lip, u) for lip in (topo.INNER_LIP_UPPER, topo.INNER_LIP_LOWER))
     own_row = _along_mouth(astronaut_portrait.image @ LUMA, photo, u, upper + 0.3 * (lower - upper))
