@@ -801,8 +801,8 @@ class DenseMotion:
         NECK_NARROWING, and as much more as keeps the frame's bottom row from sampling below
         the portrait's last one (a head moved up over a photo cut off at the chest repeated
         that row: pale streaks down the chest), as long as the neck's stretch stays within
-        NECK_SLOPE; past that it samples the photo mirrored (render/texture.py) rather than
-        fold the neck."""
+        NECK_SLOPE; past that the neck and the body below it are stretched down to that row
+        (_kept_above_photo_bottom) rather than folded."""
         last, room = self._coarse_bottom, self._room_below
         drop = moved[last, 1]
         short = (below[last] > 0) & (drop > room)
@@ -818,6 +818,39 @@ class DenseMotion:
         allowed = (NECK_SLOPE * (far - near) * width / (1.5 * lift) - 1.0 if lift > 0
                    else np.inf)
         return float(np.clip(needed, NECK_NARROWING, max(allowed, NECK_NARROWING)))
+
+    def _kept_above_photo_bottom(self, coarse: np.ndarray, chin_y: float) -> None:
+        """In place on the coarse field (rows, cols, 2): each column whose last row would
+        sample below the portrait's last one is stretched below the chin's row to end on that
+        row instead (the further over, the more evenly). A head lifted over a photo cut off
+        close below the chin (leaning back, a camera zooming out) asks for neck and collar the
+        photo does not have: sampled mirrored past its edge, the collar came out as a white
+        diamond under the chin. Stretched, the neck is longer and the collar taller, and
+        nothing folds (each column keeps its order)."""
+        drop = coarse[-1, :, 1]
+        over = drop > self._room_below
+        if not over.any():
+            return
+        rows_y = self._coarse_out[::self._cw, 1]
+        below = rows_y > chin_y
+        if not below.any():
+            return
+        base_y = self._framing.to_portrait_axes(0.0, rows_y)[1]
+        source = base_y[:, None] + coarse[:, over, 1]  # (rows, over columns)
+        at_chin = np.array([np.interp(chin_y, rows_y, column) for column in source.T])
+        limit = base_y[-1] + self._room_below
+        # A column whose chin already samples past the photo has nothing left to stretch.
+        room = limit - at_chin
+        excess = source[-1] - limit
+        share = np.where(room > 0, room / np.maximum(source[-1] - at_chin, 1e-9), 1.0)
+        scaled = at_chin + (source[below] - at_chin) * share
+        # The further over, the more evenly: the follow's fall-off stretches the neck most
+        # just below the chin, and scaled down as a whole it stretched there past the area
+        # limits (lp_d20: 0.18).
+        even = at_chin + ((rows_y[below] - chin_y) / (rows_y[-1] - chin_y))[:, None] * room
+        evenly = np.clip(excess / np.maximum(room, 1e-9), 0.0, 1.0) * (room > 0)
+        source[below] = scaled + (even - scaled) * evenly
+        coarse[:, over, 1] = source - base_y[:, None]
 
     def _outside_field(self, t_out: np.ndarray) -> np.ndarray:
         """Displacement on the grid outside the face. Hair, ears and neck follow the head:
@@ -863,6 +896,8 @@ class DenseMotion:
             follow = follow + shell * parallax * owned[:, None]
         field = follow + spread * (1 - smoothstep(r, *self._widened(EDGE_FALLOFF, spread, r,
                                                                      width)))[:, None]
-        coarse = field.reshape(self._ch, self._cw, 2).astype(np.float32)
+        coarse = field.reshape(self._ch, self._cw, 2)
+        self._kept_above_photo_bottom(coarse, float(t_out[topo.CHIN, 1]))
+        coarse = coarse.astype(np.float32)
         grid = cv2.resize(coarse, (self._gw, self._gh), interpolation=cv2.INTER_LINEAR)
         return grid.reshape(-1, 2).astype(np.float64)
