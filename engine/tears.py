@@ -13,7 +13,13 @@ segmentation finds it, where the map moves), and not:
 - where the photo's own z-buffer hides the source: a triangle the photo shows from behind (the
   far cheek of a turned photo) has nothing of its own to show when a target turns it toward
   the viewer, and is drawn from what covers it in the photo, mirrored; such cells are counted
-  on their own (`hidden`);
+  on their own (`hidden`); and likewise where the photo sees the source nearly edge-on: a
+  triangle it shows at under AREA_LIMITS[0] of its own area (the landmarks' depth gives that)
+  has under a quarter of its texels in the photo, so any target that turns it toward the
+  viewer stretches it past the limit, however it is mapped; past STRETCHED it is drawn from
+  the skin plate instead (stretched_skin.py), judged by eye. Such stretches (to no more than
+  EDGE_ON_SLACK of what showing the source squarely takes) are counted on their own
+  (`edge_on`); a fold, a squeeze or a stretch further than that there is a tear as anywhere;
 - on the mouth and the eyes (within the outer lip ring and the lid rings, grown by a tenth of
   their width): the mouth's inside is painted over (mouth.py), the eye's is the eyeball placed
   whole, and closing lids' margins sample the lid skin above them (warp.py): squeezing and
@@ -37,6 +43,10 @@ from .warp import CoarseWarp
 AREA_LIMITS = (0.25, 4.0)  # the area change the map may make (issue 24)
 DRAWN_PARTS = (topo.OUTER_LIP_RING, topo.RIGHT_EYE_RING, topo.LEFT_EYE_RING)
 DRAWN_MARGIN = 0.1  # ...grown by this share of each part's width
+# A source the photo sees edge-on may be stretched to this share of what showing it squarely
+# takes (the target's face may be larger than the photo's, and its triangles' areas are read
+# from noisy depth).
+EDGE_ON_SLACK = 0.5
 MOVING = 0.05  # portrait pixels: cells whose map moves less are the still portrait, not counted
 
 
@@ -52,6 +62,7 @@ class Tear:
     measured: int = 0  # cells measured
     hidden: int = 0  # cells drawn from a source the photo hides (not measured)
     turn_shown: float = 1.0  # the share of the turn the frame showed (ease_turn.py)
+    edge_on: int = 0  # cells stretched past the limit whose source the photo sees edge-on
 
 
 class TearMeter:
@@ -62,8 +73,14 @@ class TearMeter:
         self._framing = framing
         self._alpha = alpha.astype(np.float32)
         self._opening = portrait.triangle_region != SKIN
-        corners = portrait.landmarks[portrait.triangles, :2]
-        self._hidden = (signed_areas(corners) <= 0) & ~self._opening
+        corners = portrait.landmarks[portrait.triangles]
+        shown = signed_areas(corners[..., :2])
+        self._hidden = (shown <= 0) & ~self._opening
+        whole = np.linalg.norm(np.cross(corners[:, 1] - corners[:, 0],
+                                        corners[:, 2] - corners[:, 0]), axis=1)
+        # The share of each triangle's own area the photo shows (1 where it is not edge-on).
+        self._seen = np.where(~self._hidden & ~self._opening & (shown < AREA_LIMITS[0] * whole),
+                              shown / np.maximum(whole, 1e-9), 1.0)
         # Triangles within two rings of each other (sharing a vertex, or a neighbour that
         # does): cells two apart on a continuous stretch of the surface are.
         touches = sparse.csr_matrix(
@@ -92,6 +109,10 @@ class TearMeter:
         in_face = owner >= 0
         opening = in_face & self._opening[owner]
         hidden = in_face & self._hidden[owner]
+        # Each cell's least share seen, of its triangle and its neighbours' (its differences
+        # reach them).
+        seen = cv2.erode(np.where(in_face, self._seen[owner], 1.0).astype(np.float32),
+                         np.ones((3, 3), np.uint8))
 
         # Central differences where both neighbours are on the same stretch of the map: on
         # the same side of the face's edge, and on the face on nearby triangles.
@@ -110,14 +131,19 @@ class TearMeter:
             region &= (xs[None, :] - chin_x) * down[0] + (ys[:, None] - chin_y) * down[1] <= 0
         shown_hidden = int((region & hidden).sum())
         drawn = _grown(opening) | _parts(target_out[:, :2] / cell - 0.5, (gh, gw))
-        values = area[region & same_x & same_y & ~drawn & ~_grown(hidden)]
+        measured = region & same_x & same_y & ~drawn & ~_grown(hidden)
+        values = area[measured]
         seam = _seam(source, in_face, person) * self._framing.scale / cell.mean()
         if not len(values):
             return Tear(0, 1.0, 1.0, 0, seam, hidden=shown_hidden)
         low, high = AREA_LIMITS
+        # Stretched past the limit where the source is edge-on, by no more than EDGE_ON_SLACK
+        # times what showing it squarely takes: expected, not a tear (folds, squeezes and
+        # stretches past that there still are).
+        excused = (values > 0) & (values < low) & (values >= EDGE_ON_SLACK * seen[measured])
         return Tear(int((values <= 0).sum()), float(values.min()), float(values.max()),
-                    int(((values < low) | (values > high)).sum()), seam, len(values),
-                    shown_hidden)
+                    int(((values < low) | (values > high)).sum() - excused.sum()), seam,
+                    len(values), shown_hidden, edge_on=int(excused.sum()))
 
 
 def _difference(source: np.ndarray, owner: np.ndarray, near: np.ndarray,
@@ -187,11 +213,12 @@ class Tears:
     seam: float  # the largest jump across the face's edge (Tear.seam)
     eased_frames: int  # frames that showed less than the whole turn (ease_turn.py)
     hidden_frames: int  # frames that drew from sources the photo hides (Tear.hidden)
+    edge_on_frames: int  # frames that stretched sources the photo sees edge-on (Tear.edge_on)
 
-    COLUMNS = ("folds", "beyond", "area_min", "area_max", "seam", "eased", "hidden")
+    COLUMNS = ("folds", "beyond", "area_min", "area_max", "seam", "eased", "hidden", "edge_on")
     # How a table's summary row reduces each column over its rows (Table.summarise).
     REDUCERS = {"folds": sum, "beyond": sum, "area_min": min, "area_max": max, "seam": max,
-                "eased": sum, "hidden": sum}
+                "eased": sum, "hidden": sum, "edge_on": sum}
 
     @classmethod
     def of(cls, frames: list[Tear]) -> "Tears":
@@ -199,9 +226,11 @@ class Tears:
                    min((t.least_area for t in frames), default=1.0),
                    max((t.most_area for t in frames), default=1.0),
                    max((t.seam for t in frames), default=0.0),
-                   sum(t.turn_shown < 1.0 for t in frames), sum(t.hidden > 0 for t in frames))
+                   sum(t.turn_shown < 1.0 for t in frames), sum(t.hidden > 0 for t in frames),
+                   sum(t.edge_on > 0 for t in frames))
 
     def row(self) -> dict[str, float]:
         return {"folds": self.fold_frames, "beyond": self.beyond_frames,
                 "area_min": self.least_area, "area_max": self.most_area, "seam": self.seam,
-                "eased": self.eased_frames, "hidden": self.hidden_frames}
+                "eased": self.eased_frames, "hidden": self.hidden_frames,
+                "edge_on": self.edge_on_frames}

@@ -214,6 +214,40 @@ def test_the_tear_measure_finds_folds_squeezes_and_a_face_come_off(astronaut_por
 
 
 
+def test_the_tear_measure_counts_apart_a_stretch_of_what_the_photo_sees_edge_on(
+        astronaut_portrait):
+    """Turned far, the side of the face a frontal photo sees edge-on (the outline's slivers,
+    under a quarter of their area in the photo) turns toward the viewer and must stretch past
+    the area limit, however it is mapped: counted apart (`edge_on`), not as a tear. The same
+    stretch on the cheek the photo sees whole is a tear."""
+    from dataclasses import replace
+
+    from engine.expression import turn_head
+    from engine.session import Session
+
+    portrait = astronaut_portrait
+    with Session(portrait, (256, 256)) as session:
+        animator, framing, meter = session._animator, session.framing, session.tear_meter
+    turned = turn_head(portrait.landmarks, 35.0, 0.0, 0.0)
+    assert meter(animator.warp(turned), framing.to_output(turned)).edge_on > 0
+
+    rest = animator.warp(portrait.landmarks)
+    target_out = framing.to_output(portrait.landmarks)
+    gh, gw = rest.displacement.shape[:2]
+    cell = framing.output_size[0] / gw
+    # Below the middle of the right eye, above the mouth's corner (the cheek the photo sees
+    # whole, off the nose's wing and the cheek's turned side): rows there sample a fifth as
+    # far apart.
+    eye, corner = target_out[topo.RIGHT_EYE_RING, :2], target_out[topo.MOUTH_CORNERS[0], :2]
+    rows = np.arange(int(eye[:, 1].max() / cell) + 3, int(corner[1] / cell) - 1)
+    left, width = eye[:, 0].min(), np.ptp(eye[:, 0])
+    cols = slice(int((left + 0.3 * width) / cell), int((left + 0.6 * width) / cell))
+    stretched = rest.displacement.copy()
+    stretched[rows, cols, 1] -= (0.8 * (rows - rows[0]) * cell / framing.scale)[:, None]
+    tear = meter(replace(rest, displacement=stretched), target_out)
+    assert tear.outside > 0 and tear.edge_on == 0
+
+
 def test_the_tear_measure_leaves_out_where_shut_lids_meet_but_not_the_cheek_below(
         astronaut_portrait):
     """Shut, an eye is a sliver: where the lids meet, the map jumps from the upper lid's skin
