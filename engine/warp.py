@@ -49,6 +49,7 @@ SHARPEN_CELLS = 2  # grid cells about an eye or the mouth mapped exactly (DenseM
 # The field outside the face, beside its outline, is kept off the photo's face over this many
 # face widths (DenseMotion._off_the_face).
 OFF_THE_FACE = 0.2
+OFF_THE_FACE_SHARE = 0.5  # ...at least this share as far past the photo's outline as past the target's
 UNDER_CHIN = 0.15  # ...fading out over this many face widths down to the chin's level
 
 
@@ -734,7 +735,8 @@ class DenseMotion:
         # How much nearer the photo's face (portrait pixels) than wanted; at most half the
         # reach, so the band eased back over it is squeezed to no less than a quarter
         # (smoothstep's steepest slope is 1.5 over its width): within tears.AREA_LIMITS.
-        short = np.minimum(np.maximum(beyond / self._framing.scale - photo, 0.0),
+        short = np.minimum(np.maximum(OFF_THE_FACE_SHARE * beyond / self._framing.scale - photo,
+                                      0.0),
                            reach / (2.0 * self._framing.scale))
         short *= 1.0 - smoothstep(np.abs(beyond), 0.0, reach)
         # Not under the chin: the neck's own fall-off keeps it from folding there
