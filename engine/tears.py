@@ -13,13 +13,16 @@ segmentation finds it, where the map moves), and not:
 - where the photo's own z-buffer hides the source: a triangle the photo shows from behind (the
   far cheek of a turned photo) has nothing of its own to show when a target turns it toward
   the viewer, and is drawn from what covers it in the photo, mirrored; such cells are counted
-  on their own (`hidden`); and likewise where the photo sees the source nearly edge-on: a
-  triangle it shows at under AREA_LIMITS[0] of its own area (the landmarks' depth gives that)
-  has under a quarter of its texels in the photo, so any target that turns it toward the
-  viewer stretches it past the limit, however it is mapped; past STRETCHED it is drawn from
-  the skin plate instead (stretched_skin.py), judged by eye. Such stretches (to no more than
-  EDGE_ON_SLACK of what showing the source squarely takes) are counted on their own
-  (`edge_on`); a fold, a squeeze or a stretch further than that there is a tear as anywhere;
+  on their own (`hidden`);
+- as a tear, an area change past the limits that a turn of its surface explains where the
+  photo or the target sees it nearly edge-on (under AREA_LIMITS[0] of its own area, by the
+  landmarks' depth): a surface the photo shows at a tenth of its area, turned toward the
+  viewer, must stretch tenfold however it is mapped (past STRETCHED it is drawn from the
+  skin plate instead, stretched_skin.py), and one the target turns to a tenth must squeeze
+  as much. A stretch to no more than EDGE_ON_SLACK of the photo's share (showing it
+  squarely, the most any view takes), or a squeeze to no more than 1 / EDGE_ON_SLACK over
+  the target's share, is counted on its own (`edge_on`); a fold, or a change further than
+  that, is a tear as anywhere;
 - on the mouth and the eyes (within the outer lip ring and the lid rings, grown by a tenth of
   their width): the mouth's inside is painted over (mouth.py), the eye's is the eyeball placed
   whole, and closing lids' margins sample the lid skin above them (warp.py): squeezing and
@@ -43,9 +46,10 @@ from .warp import CoarseWarp
 AREA_LIMITS = (0.25, 4.0)  # the area change the map may make (issue 24)
 DRAWN_PARTS = (topo.OUTER_LIP_RING, topo.RIGHT_EYE_RING, topo.LEFT_EYE_RING)
 DRAWN_MARGIN = 0.1  # ...grown by this share of each part's width
-# A source the photo sees edge-on may be stretched to this share of what showing it squarely
-# takes (the target's face may be larger than the photo's, and its triangles' areas are read
-# from noisy depth).
+# Where the photo or the target sees a surface edge-on (under AREA_LIMITS[0] of its own
+# area), its area may change by what the turn alone takes, give or take this factor (the
+# faces' sizes differ, and the depth is noisy): counted apart, not as a tear
+# (TearMeter._foreshortened).
 EDGE_ON_SLACK = 0.5
 MOVING = 0.05  # portrait pixels: cells whose map moves less are the still portrait, not counted
 
@@ -62,7 +66,7 @@ class Tear:
     measured: int = 0  # cells measured
     hidden: int = 0  # cells drawn from a source the photo hides (not measured)
     turn_shown: float = 1.0  # the share of the turn the frame showed (ease_turn.py)
-    edge_on: int = 0  # cells stretched past the limit whose source the photo sees edge-on
+    edge_on: int = 0  # cells past the limits by what the turn of a surface seen edge-on takes
 
 
 class TearMeter:
@@ -73,18 +77,13 @@ class TearMeter:
         self._framing = framing
         self._alpha = alpha.astype(np.float32)
         self._opening = portrait.triangle_region != SKIN
-        corners = portrait.landmarks[portrait.triangles]
-        shown = signed_areas(corners[..., :2])
-        self._hidden = (shown <= 0) & ~self._opening
-        whole = np.linalg.norm(np.cross(corners[:, 1] - corners[:, 0],
-                                        corners[:, 2] - corners[:, 0]), axis=1)
-        # The share of each triangle's own area the photo shows (1 where it is not edge-on).
-        self._seen = np.where(~self._hidden & ~self._opening & (shown < AREA_LIMITS[0] * whole),
-                              shown / np.maximum(whole, 1e-9), 1.0)
+        self._triangles = portrait.triangles
+        self._photo_seen = _seen(portrait.landmarks[portrait.triangles])
+        self._hidden = (self._photo_seen <= 0) & ~self._opening
         # Triangles within two rings of each other (sharing a vertex, or a neighbour that
         # does): cells two apart on a continuous stretch of the surface are.
         touches = sparse.csr_matrix(
-            (np.ones(portrait.triangles.size), (np.repeat(np.arange(len(corners)), 3),
+            (np.ones(portrait.triangles.size), (np.repeat(np.arange(len(portrait.triangles)), 3),
                                                portrait.triangles.ravel())))
         near = (touches @ touches.T > 0).astype(np.int32)
         self._near = (near @ near).toarray() > 0
@@ -109,10 +108,7 @@ class TearMeter:
         in_face = owner >= 0
         opening = in_face & self._opening[owner]
         hidden = in_face & self._hidden[owner]
-        # Each cell's least share seen, of its triangle and its neighbours' (its differences
-        # reach them).
-        seen = cv2.erode(np.where(in_face, self._seen[owner], 1.0).astype(np.float32),
-                         np.ones((3, 3), np.uint8))
+        foreshortened = self._foreshortened(target_out, owner, in_face)
 
         # Central differences where both neighbours are on the same stretch of the map: on
         # the same side of the face's edge, and on the face on nearby triangles.
@@ -137,13 +133,42 @@ class TearMeter:
         if not len(values):
             return Tear(0, 1.0, 1.0, 0, seam, hidden=shown_hidden)
         low, high = AREA_LIMITS
-        # Stretched past the limit where the source is edge-on, by no more than EDGE_ON_SLACK
-        # times what showing it squarely takes: expected, not a tear (folds, squeezes and
-        # stretches past that there still are).
-        excused = (values > 0) & (values < low) & (values >= EDGE_ON_SLACK * seen[measured])
+        least, most = (bound[measured] for bound in foreshortened)
+        excused = (values > 0) & (((values < low) & (values >= least))
+                                  | ((values > high) & (values <= most)))
         return Tear(int((values <= 0).sum()), float(values.min()), float(values.max()),
                     int(((values < low) | (values > high)).sum() - excused.sum()), seam,
                     len(values), shown_hidden, edge_on=int(excused.sum()))
+
+
+    def _foreshortened(self, target_out: np.ndarray, owner: np.ndarray, in_face: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell, the least stretch and the most squeeze (area changes) that a turn of its
+        surface explains: stretched where the photo sees it edge-on, to EDGE_ON_SLACK of the
+        share of it the photo shows (what showing it squarely takes, the most any view
+        does); squeezed where the target sees it edge-on, to 1 / EDGE_ON_SLACK over the share
+        the target shows. Inf and 0 where neither view is edge-on; a cell's range reaches
+        its neighbours' (its differences do)."""
+        photo = self._photo_seen
+        target = (_seen(target_out[self._triangles]) if target_out.shape[1] > 2
+                  else np.ones(len(photo)))
+        skin = (photo > 0) & ~self._opening
+        least = np.where(skin & (photo < AREA_LIMITS[0]), EDGE_ON_SLACK * photo, np.inf)
+        most = np.where(skin & (target > 0) & (target < AREA_LIMITS[0]),
+                        1.0 / (EDGE_ON_SLACK * np.maximum(target, 1e-9)), 0.0)
+        owned = np.maximum(owner, 0)
+        least = np.where(in_face, least[owned], np.inf).astype(np.float32)
+        most = np.where(in_face, most[owned], 0.0).astype(np.float32)
+        square = np.ones((3, 3), np.uint8)
+        return cv2.erode(least, square), cv2.dilate(most, square)
+
+
+def _seen(corners: np.ndarray) -> np.ndarray:
+    """(T,) the share of each triangle's own area (from its corners' depth) that shows in
+    the picture plane, negative where it shows from behind."""
+    whole = np.linalg.norm(np.cross(corners[:, 1] - corners[:, 0],
+                                    corners[:, 2] - corners[:, 0]), axis=1)
+    return signed_areas(corners[..., :2]) / np.maximum(whole, 1e-9)
 
 
 def _difference(source: np.ndarray, owner: np.ndarray, near: np.ndarray,

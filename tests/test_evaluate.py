@@ -218,8 +218,9 @@ def test_the_tear_measure_counts_apart_a_stretch_of_what_the_photo_sees_edge_on(
         astronaut_portrait):
     """Turned far, the side of the face a frontal photo sees edge-on (the outline's slivers,
     under a quarter of their area in the photo) turns toward the viewer and must stretch past
-    the area limit, however it is mapped: counted apart (`edge_on`), not as a tear. The same
-    stretch on the cheek the photo sees whole is a tear."""
+    the area limit, however it is mapped (and the other side, turned edge-on, squeeze):
+    counted apart (`edge_on`), not as a tear. The same stretch on the cheek the photo and the
+    target both see whole is a tear."""
     from dataclasses import replace
 
     from engine.expression import turn_head
