@@ -39,13 +39,6 @@ NECK_NARROWING = 1.5  # below the chin the fall-off is this much quicker per fac
 # must stay under 1 or the neck folds (at 0.75 sadtalker_aoc's neck folded in 23 frames, at
 # 0.5 in one).
 NECK_SLOPE = 0.4
-# The most the neck below the chin is sheared (output pixels sideways per pixel down), and
-# the least height it keeps (a share of the photo's), down a column: past them the column's
-# follow is spread evenly as far as that needs (DenseMotion._neck_evened). At both, a cell
-# keeps about 0.4 - 0.8 x 0.1 of its area where the head's tilt turns the follow by a tenth
-# across: over the area limit, 0.25.
-NECK_SHEAR = 0.8
-NECK_STRETCH = 0.4
 EDGE_FALLOFF = (0.0, 0.12)  # the face edge's own non-rigid motion
 SHELL_FROM_DEG = (3.0, 10.0)  # out-of-plane turn over which the head shell takes over
 # Closing lids: from this share of the way closed the margins sample lid skin, fully by the
@@ -184,14 +177,6 @@ def _past_outline(points: np.ndarray, outline: np.ndarray) -> tuple[np.ndarray, 
         away_x[nearer], away_y[nearer] = offx[nearer], offy[nearer]
     unit = signed / np.maximum(best, 1e-9)
     return signed * best, np.stack([away_x * unit, away_y * unit], 1)
-
-
-def _at_row(values: np.ndarray, rows_y: np.ndarray, y: float) -> np.ndarray:
-    """Each column of `values` (rows, cols), on rows at output heights `rows_y`, read at
-    height `y` (linearly; the end row's value past either end)."""
-    k = int(np.clip(np.searchsorted(rows_y, y), 1, len(rows_y) - 1))
-    t = float(np.clip((y - rows_y[k - 1]) / (rows_y[k] - rows_y[k - 1]), 0.0, 1.0))
-    return values[k - 1] + t * (values[k] - values[k - 1])
 
 
 def union_box(*boxes: tuple[slice, slice] | None) -> tuple[slice, slice] | None:
@@ -836,35 +821,6 @@ class DenseMotion:
                    else np.inf)
         return float(np.clip(needed, NECK_NARROWING, max(allowed, NECK_NARROWING)))
 
-    def _neck_evened(self, coarse: np.ndarray, chin_y: float) -> None:
-        """In place on the coarse field: below the chin's row, each column's sideways follow
-        where it shears the neck by more than NECK_SHEAR somewhere, and its downward follow
-        where it stretches the neck past NECK_STRETCH somewhere, spread toward an even one
-        from the chin down to the frame's bottom, as far as that needs. The fall-off that
-        keeps the body still changes fastest just below the chin: a head moved 50 px sideways
-        over a photo with 32 px of neck sheared it 1.6 px per pixel down and stretched it to
-        0.3 (sadtalker_aoc), past the area limits together."""
-        rows_y = self._coarse_out[::self._cw, 1]
-        first = int(np.searchsorted(rows_y, chin_y, side="right"))
-        if first < 1 or len(rows_y) - first < 2:
-            return
-        ys = rows_y[first:] - chin_y
-        steps = np.diff(np.r_[0.0, ys])[:, None]
-        for axis, limit in ((0, NECK_SHEAR), (1, -NECK_STRETCH)):
-            follow = coarse[..., axis]
-            at_chin = _at_row(follow, rows_y, chin_y)
-            below = follow[first:]
-            line = at_chin + (ys / ys[-1])[:, None] * (below[-1] - at_chin)
-            # How far past its limit each step goes: sideways, the shear's size; down, the
-            # stretch's shortfall (1 + the slope is the neck's height kept).
-            slopes = np.diff(np.vstack([at_chin, below]), axis=0) / steps * self._framing.scale
-            even = (below[-1] - at_chin) / ys[-1] * self._framing.scale
-            worst, evenly = ((np.abs(slopes).max(0), np.abs(even)) if axis == 0
-                             else (-(1.0 + slopes).min(0), -(1.0 + even)))
-            share = np.where((worst > limit) & (worst > evenly),
-                             (worst - limit) / np.maximum(worst - evenly, 1e-9), 0.0)
-            follow[first:] = below + (line - below) * np.clip(share, 0.0, 1.0)
-
     def _kept_above_photo_bottom(self, coarse: np.ndarray, chin_y: float) -> None:
         """In place on the coarse field (rows, cols, 2): each column whose last row would
         sample below the portrait's last one is stretched below the chin's row to end on that
@@ -883,7 +839,7 @@ class DenseMotion:
             return
         base_y = self._framing.to_portrait_axes(0.0, rows_y)[1]
         source = base_y[:, None] + coarse[:, over, 1]  # (rows, over columns)
-        at_chin = _at_row(source, rows_y, chin_y)
+        at_chin = np.array([np.interp(chin_y, rows_y, column) for column in source.T])
         limit = base_y[-1] + self._room_below
         # A column whose chin already samples past the photo has nothing left to stretch.
         room = limit - at_chin
@@ -944,7 +900,6 @@ class DenseMotion:
                                                                      width)))[:, None]
         coarse = field.reshape(self._ch, self._cw, 2)
         self._kept_above_photo_bottom(coarse, float(t_out[topo.CHIN, 1]))
-        self._neck_evened(coarse, float(t_out[topo.CHIN, 1]))
         coarse = coarse.astype(np.float32)
         grid = cv2.resize(coarse, (self._gw, self._gh), interpolation=cv2.INTER_LINEAR)
         return grid.reshape(-1, 2).astype(np.float64)
