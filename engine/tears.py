@@ -78,8 +78,13 @@ class TearMeter:
         self._alpha = alpha.astype(np.float32)
         self._opening = portrait.triangle_region != SKIN
         self._triangles = portrait.triangles
-        self._photo_seen = _seen(portrait.landmarks[portrait.triangles])
-        self._hidden = (self._photo_seen <= 0) & ~self._opening
+        seen = _seen(portrait.landmarks[portrait.triangles])
+        self._hidden = (seen <= 0) & ~self._opening
+        self._skin_shown = (seen > 0) & ~self._opening
+        # The least area change a stretch of each triangle the photo sees edge-on may make
+        # (TearMeter._foreshortened); inf where it is not edge-on.
+        self._least_stretch = np.where(self._skin_shown & (seen < AREA_LIMITS[0]),
+                                       EDGE_ON_SLACK * seen, np.inf)
         # Triangles within two rings of each other (sharing a vertex, or a neighbour that
         # does): cells two apart on a continuous stretch of the surface are.
         touches = sparse.csr_matrix(
@@ -140,7 +145,6 @@ class TearMeter:
                     int(((values < low) | (values > high)).sum() - excused.sum()), seam,
                     len(values), shown_hidden, edge_on=int(excused.sum()))
 
-
     def _foreshortened(self, target_out: np.ndarray, owner: np.ndarray, in_face: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray]:
         """Per cell, the least stretch and the most squeeze (area changes) that a turn of its
@@ -149,15 +153,11 @@ class TearMeter:
         does); squeezed where the target sees it edge-on, to 1 / EDGE_ON_SLACK over the share
         the target shows. Inf and 0 where neither view is edge-on; a cell's range reaches
         its neighbours' (its differences do)."""
-        photo = self._photo_seen
-        target = (_seen(target_out[self._triangles]) if target_out.shape[1] > 2
-                  else np.ones(len(photo)))
-        skin = (photo > 0) & ~self._opening
-        least = np.where(skin & (photo < AREA_LIMITS[0]), EDGE_ON_SLACK * photo, np.inf)
-        most = np.where(skin & (target > 0) & (target < AREA_LIMITS[0]),
+        target = _seen(target_out[self._triangles])
+        most = np.where(self._skin_shown & (target > 0) & (target < AREA_LIMITS[0]),
                         1.0 / (EDGE_ON_SLACK * np.maximum(target, 1e-9)), 0.0)
         owned = np.maximum(owner, 0)
-        least = np.where(in_face, least[owned], np.inf).astype(np.float32)
+        least = np.where(in_face, self._least_stretch[owned], np.inf).astype(np.float32)
         most = np.where(in_face, most[owned], 0.0).astype(np.float32)
         square = np.ones((3, 3), np.uint8)
         return cv2.erode(least, square), cv2.dilate(most, square)
@@ -238,7 +238,7 @@ class Tears:
     seam: float  # the largest jump across the face's edge (Tear.seam)
     eased_frames: int  # frames that showed less than the whole turn (ease_turn.py)
     hidden_frames: int  # frames that drew from sources the photo hides (Tear.hidden)
-    edge_on_frames: int  # frames that stretched sources the photo sees edge-on (Tear.edge_on)
+    edge_on_frames: int  # frames with a change a turn of a surface seen edge-on explains
 
     COLUMNS = ("folds", "beyond", "area_min", "area_max", "seam", "eased", "hidden", "edge_on")
     # How a table's summary row reduces each column over its rows (Table.summarise).

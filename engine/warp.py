@@ -49,7 +49,8 @@ SHARPEN_CELLS = 2  # grid cells about an eye or the mouth mapped exactly (DenseM
 # The field outside the face, beside its outline, is kept off the photo's face over this many
 # face widths (DenseMotion._off_the_face).
 OFF_THE_FACE = 0.2
-OFF_THE_FACE_SHARE = 0.5  # ...at least this share as far past the photo's outline as past the target's
+# ...a sample past the target's outline shows the photo at least this share as far past its own
+OFF_THE_FACE_SHARE = 0.5
 UNDER_CHIN = 0.15  # ...fading out over this many face widths down to the chin's level
 
 
@@ -520,6 +521,9 @@ class DenseMotion:
         # Portrait rows below the output's last row's (what a follow there may sample down).
         self._room_below = (portrait.image.shape[0] - 1
                             - float(framing.to_portrait_axes(0.0, h - 1.0)[1]))
+        # The coarse rows' heights (output pixels) and the portrait rows they show at rest.
+        self._coarse_rows = cy
+        self._coarse_rows_at_rest = framing.to_portrait_axes(0.0, cy)[1]
         ox, oy = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
         base = framing.to_portrait_xy(np.stack([ox, oy], -1).reshape(-1, 2)).reshape(h, w, 2)
         self._base = BaseMaps(np.ascontiguousarray(base[..., 0], np.float32),
@@ -707,9 +711,11 @@ class DenseMotion:
     def _off_the_face(self, outside: np.ndarray, t_out: np.ndarray,
                       face: Raster) -> np.ndarray:
         """The field outside the face (`outside`, grid displacements) kept off the photo's
-        face beside the target's outline: a sample as far outside the target's outline as
-        it is (or inside) shows the photo as far outside its own outline (or at most as far
-        in), easing back to the field over OFF_THE_FACE face widths. Fitted to the whole
+        face beside the target's outline: a sample outside the target's outline (or inside)
+        shows the photo at least OFF_THE_FACE_SHARE as far outside its own outline (or at
+        most that share as far in), easing back to the field over OFF_THE_FACE face widths.
+        (Asked to go the whole way, it stretched the band past the area limits: the field
+        there already spreads it.) Fitted to the whole
         head, and its turn's non-rigid part spread only a little past the outline, the field
         drew a turned face's far cheek again just past its outline (the outline doubled by a
         band of skin). Samples on the `face` (its raster) keep its own map and are left.
@@ -833,13 +839,14 @@ class DenseMotion:
         over = drop > self._room_below
         if not over.any():
             return
-        rows_y = self._coarse_out[::self._cw, 1]
+        rows_y, base_y = self._coarse_rows, self._coarse_rows_at_rest
         below = rows_y > chin_y
         if not below.any():
             return
-        base_y = self._framing.to_portrait_axes(0.0, rows_y)[1]
         source = base_y[:, None] + coarse[:, over, 1]  # (rows, over columns)
-        at_chin = np.array([np.interp(chin_y, rows_y, column) for column in source.T])
+        k = int(np.clip(np.searchsorted(rows_y, chin_y), 1, len(rows_y) - 1))
+        t = float(np.clip((chin_y - rows_y[k - 1]) / (rows_y[k] - rows_y[k - 1]), 0.0, 1.0))
+        at_chin = source[k - 1] + t * (source[k] - source[k - 1])
         limit = base_y[-1] + self._room_below
         # A column whose chin already samples past the photo has nothing left to stretch.
         room = limit - at_chin

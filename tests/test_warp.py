@@ -674,7 +674,7 @@ def test_a_turned_face_is_not_drawn_again_past_its_outline(yaw):
     cheek's outline the output shows what the photo shows just past its own (hair, wall),
     not a second band of the cheek: the field outside the face, fitted to the whole head,
     sampled the photo's cheek there, and the outline came out doubled (as unlike the skin
-    as the photo's own band: 0.76 and 0.96 of it, now 0.96 and 1.03)."""
+    as the photo's own band: 0.76 and 0.96 of it, now 1.00 and 1.06)."""
     portrait = load_portrait()
     skin = np.median(skin_pixels(portrait.image, portrait.landmarks), 0)
     with Session(portrait, (1280, 720)) as session:
