@@ -39,6 +39,16 @@ NECK_NARROWING = 1.5  # below the chin the fall-off is this much quicker per fac
 # must stay under 1 or the neck folds (at 0.75 sadtalker_aoc's neck folded in 23 frames, at
 # 0.5 in one).
 NECK_SLOPE = 0.4
+# The most the neck below the chin is sheared (output pixels sideways per pixel down), and
+# the least height it keeps (a share of the photo's), down a column: past them the column's
+# follow is spread evenly over the depth it already reaches (DenseMotion._neck_evened). At
+# both, a cell keeps about 0.4 - 0.8 x 0.1 of its area where the head's tilt turns the
+# follow by a tenth across: over the area limit, 0.25.
+NECK_SHEAR = 0.8
+NECK_STRETCH = 0.4
+# Where a column's follow below the chin has come within this share of its end, the body
+# begins: what moves below the chin is not made to reach further.
+NECK_SETTLED = 0.05
 EDGE_FALLOFF = (0.0, 0.12)  # the face edge's own non-rigid motion
 SHELL_FROM_DEG = (3.0, 10.0)  # out-of-plane turn over which the head shell takes over
 # Closing lids: from this share of the way closed the margins sample lid skin, fully by the
@@ -827,6 +837,45 @@ class DenseMotion:
                    else np.inf)
         return float(np.clip(needed, NECK_NARROWING, max(allowed, NECK_NARROWING)))
 
+    def _neck_evened(self, coarse: np.ndarray, chin_y: float) -> None:
+        """In place on the coarse field: below the chin's row, each column's sideways follow
+        where it shears the neck by more than NECK_SHEAR, and its downward follow where it
+        stretches the neck past NECK_STRETCH, spread toward an even one from the chin down to
+        where the follow settles (the body, which stays as it was), as far as that needs. The
+        fall-off changes fastest just below the chin: a head moved 50 px sideways over a photo
+        with 32 px of neck sheared it 1.6 px per pixel down there and stretched it to 0.3
+        (sadtalker_aoc), past the area limits together."""
+        rows_y = self._coarse_rows
+        first = int(np.searchsorted(rows_y, chin_y, side="right"))
+        if first < 1 or len(rows_y) - first < 2:
+            return
+        t = float((chin_y - rows_y[first - 1]) / (rows_y[first] - rows_y[first - 1]))
+        at_chin = coarse[first - 1] + t * (coarse[first] - coarse[first - 1])
+        ys = rows_y[first:] - chin_y
+        whole = coarse[first:]
+        # The row by which every column has settled: past it, the body, nothing changes.
+        # One depth for all columns: neighbours evened over different depths sheared apart.
+        change = np.linalg.norm(whole - whole[-1], axis=2)
+        moving = change > NECK_SETTLED * np.linalg.norm(at_chin - whole[-1], axis=1).max()
+        end = min(len(ys) - int(np.argmax(moving.any(1)[::-1])), len(ys) - 1)
+        depth = ys[end]
+        ramp = np.clip(ys / depth, 0.0, 1.0)[:, None]
+        steps = np.diff(np.r_[0.0, ys])[:, None]
+        for axis, limit in ((0, NECK_SHEAR), (1, -NECK_STRETCH)):
+            follow = coarse[..., axis]
+            below = follow[first:]
+            line = at_chin[:, axis] + ramp * (below[end] - at_chin[:, axis])
+            # How far past its limit each step goes: sideways, the shear's size; down, the
+            # stretch's shortfall (1 + the slope is the neck's height kept).
+            slopes = (np.diff(np.vstack([at_chin[:, axis], below]), axis=0) / steps
+                      * self._framing.scale)
+            even = (below[end] - at_chin[:, axis]) / depth * self._framing.scale
+            worst, evenly = ((np.abs(slopes).max(0), np.abs(even)) if axis == 0
+                             else (-(1.0 + slopes).min(0), -(1.0 + even)))
+            share = np.where((worst > limit) & (worst > evenly),
+                             (worst - limit) / np.maximum(worst - evenly, 1e-9), 0.0)
+            follow[first:] = below + (line - below) * np.clip(share, 0.0, 1.0)
+
     def _kept_above_photo_bottom(self, coarse: np.ndarray, chin_y: float) -> None:
         """In place on the coarse field (rows, cols, 2): each column whose last row would
         sample below the portrait's last one is stretched below the chin's row to end on that
@@ -907,6 +956,7 @@ class DenseMotion:
                                                                      width)))[:, None]
         coarse = field.reshape(self._ch, self._cw, 2)
         self._kept_above_photo_bottom(coarse, float(t_out[topo.CHIN, 1]))
+        self._neck_evened(coarse, float(t_out[topo.CHIN, 1]))
         coarse = coarse.astype(np.float32)
         grid = cv2.resize(coarse, (self._gw, self._gh), interpolation=cv2.INTER_LINEAR)
         return grid.reshape(-1, 2).astype(np.float64)

@@ -654,6 +654,26 @@ def test_a_head_moved_up_over_a_photo_cut_at_the_collar_stretches_the_neck_down_
     assert row_to_row(animator.render(warp, lifted)) > 0.5 * row_to_row(at_rest)
 
 
+@pytest.mark.parametrize("rows", [196, 210])  # 0.2 and 0.35 face widths of neck
+def test_a_head_moved_far_sideways_over_a_short_neck_shears_it_evenly(astronaut, rows):
+    """A head moved 0.6 face widths sideways (and a little up) over a photo cut off close
+    below the chin: the body stays, so the neck shears between them. The fall-off that keeps
+    the body still sheared it most just below the chin (1.5 to 1.8 pixels sideways per pixel
+    down) and left it at 0.27 of its area there, near the limit (sadtalker_aoc's neck
+    passed it); spread evenly down to where the body begins it keeps more than 0.3, and
+    nothing folds."""
+    from engine.portrait import portrait_from_image
+
+    portrait = portrait_from_image(np.ascontiguousarray(astronaut[:rows]), "astronaut, neck")
+    with Session(portrait, (512, 256)) as session:
+        animator, framing, meter = session._animator, session.framing, session.tear_meter
+    face = portrait.landmarks
+    width = np.ptp(face[topo.FACE_OVAL, 0])
+    moved = face + [0.6 * width, -0.1 * width, 0.0]
+    tear = meter(animator.warp(moved), framing.to_output(moved))
+    assert tear.folds == 0 and tear.outside == 0 and tear.least_area > 0.3
+
+
 def _just_past_the_far_outline(image, landmarks, far_left):
     """`image` sampled just outside the far half of the face's outline (`landmarks`, the
     image's): 4% of the face's width out from each of its points, away from the face's
