@@ -837,6 +837,14 @@ class DenseMotion:
                    else np.inf)
         return float(np.clip(needed, NECK_NARROWING, max(allowed, NECK_NARROWING)))
 
+    def _at_chin_row(self, values: np.ndarray, chin_y: float) -> np.ndarray:
+        """`values` on the coarse rows (first axis) read at the output height `chin_y`, each
+        column linearly between the rows either side (the end row's past either end)."""
+        rows_y = self._coarse_rows
+        k = int(np.clip(np.searchsorted(rows_y, chin_y), 1, len(rows_y) - 1))
+        t = float(np.clip((chin_y - rows_y[k - 1]) / (rows_y[k] - rows_y[k - 1]), 0.0, 1.0))
+        return values[k - 1] + t * (values[k] - values[k - 1])
+
     def _neck_evened(self, coarse: np.ndarray, chin_y: float) -> None:
         """In place on the coarse field: below the chin's row, each column's sideways follow
         where it shears the neck by more than NECK_SHEAR, and its downward follow where it
@@ -849,8 +857,7 @@ class DenseMotion:
         first = int(np.searchsorted(rows_y, chin_y, side="right"))
         if first < 1 or len(rows_y) - first < 2:
             return
-        t = float((chin_y - rows_y[first - 1]) / (rows_y[first] - rows_y[first - 1]))
-        at_chin = coarse[first - 1] + t * (coarse[first] - coarse[first - 1])
+        at_chin = self._at_chin_row(coarse, chin_y)
         ys = rows_y[first:] - chin_y
         whole = coarse[first:]
         # The row by which every column has settled: past it, the body, nothing changes.
@@ -893,9 +900,7 @@ class DenseMotion:
         if not below.any():
             return
         source = base_y[:, None] + coarse[:, over, 1]  # (rows, over columns)
-        k = int(np.clip(np.searchsorted(rows_y, chin_y), 1, len(rows_y) - 1))
-        t = float(np.clip((chin_y - rows_y[k - 1]) / (rows_y[k] - rows_y[k - 1]), 0.0, 1.0))
-        at_chin = source[k - 1] + t * (source[k] - source[k - 1])
+        at_chin = self._at_chin_row(source, chin_y)
         limit = base_y[-1] + self._room_below
         # A column whose chin already samples past the photo has nothing left to stretch.
         room = limit - at_chin
