@@ -102,3 +102,11 @@ def signed_areas(tri_xy: np.ndarray) -> np.ndarray:
     """Twice the signed area of each triangle (T, 3, 2): its sign is its winding."""
     a, b, c = tri_xy[:, 0], tri_xy[:, 1], tri_xy[:, 2]
     return (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+
+
+def shown_shares(corners: np.ndarray) -> np.ndarray:
+    """(T,) the share of each triangle's own area (corners (T, 3, 3), from their depth) that
+    shows in the picture plane, negative where it shows from behind."""
+    whole = np.linalg.norm(np.cross(corners[:, 1] - corners[:, 0],
+                                    corners[:, 2] - corners[:, 0]), axis=1)
+    return signed_areas(corners[..., :2]) / np.maximum(whole, 1e-9)

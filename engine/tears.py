@@ -38,7 +38,7 @@ import scipy.sparse as sparse
 
 from . import face_topology as topo
 from .framing import Framing
-from .geometry import signed_areas
+from .geometry import shown_shares
 from .mesh import SKIN
 from .portrait import Portrait
 from .warp import CoarseWarp
@@ -78,7 +78,7 @@ class TearMeter:
         self._alpha = alpha.astype(np.float32)
         self._opening = portrait.triangle_region != SKIN
         self._triangles = portrait.triangles
-        seen = _seen(portrait.landmarks[portrait.triangles])
+        seen = shown_shares(portrait.landmarks[portrait.triangles])
         self._hidden = (seen <= 0) & ~self._opening
         self._skin_shown = (seen > 0) & ~self._opening
         # The least area change a stretch of each triangle the photo sees edge-on may make
@@ -113,7 +113,6 @@ class TearMeter:
         in_face = owner >= 0
         opening = in_face & self._opening[owner]
         hidden = in_face & self._hidden[owner]
-        foreshortened = self._foreshortened(target_out, owner, in_face)
 
         # Central differences where both neighbours are on the same stretch of the map: on
         # the same side of the face's edge, and on the face on nearby triangles.
@@ -138,7 +137,8 @@ class TearMeter:
         if not len(values):
             return Tear(0, 1.0, 1.0, 0, seam, hidden=shown_hidden)
         low, high = AREA_LIMITS
-        least, most = (bound[measured] for bound in foreshortened)
+        least, most = (bound[measured]
+                       for bound in self._foreshortened(target_out, owner, in_face))
         excused = (values > 0) & (((values < low) & (values >= least))
                                   | ((values > high) & (values <= most)))
         return Tear(int((values <= 0).sum()), float(values.min()), float(values.max()),
@@ -153,7 +153,7 @@ class TearMeter:
         does); squeezed where the target sees it edge-on, to 1 / EDGE_ON_SLACK over the share
         the target shows. Inf and 0 where neither view is edge-on; a cell's range reaches
         its neighbours' (its differences do)."""
-        target = _seen(target_out[self._triangles])
+        target = shown_shares(target_out[self._triangles])
         most = np.where(self._skin_shown & (target > 0) & (target < AREA_LIMITS[0]),
                         1.0 / (EDGE_ON_SLACK * np.maximum(target, 1e-9)), 0.0)
         owned = np.maximum(owner, 0)
@@ -161,14 +161,6 @@ class TearMeter:
         most = np.where(in_face, most[owned], 0.0).astype(np.float32)
         square = np.ones((3, 3), np.uint8)
         return cv2.erode(least, square), cv2.dilate(most, square)
-
-
-def _seen(corners: np.ndarray) -> np.ndarray:
-    """(T,) the share of each triangle's own area (from its corners' depth) that shows in
-    the picture plane, negative where it shows from behind."""
-    whole = np.linalg.norm(np.cross(corners[:, 1] - corners[:, 0],
-                                    corners[:, 2] - corners[:, 0]), axis=1)
-    return signed_areas(corners[..., :2]) / np.maximum(whole, 1e-9)
 
 
 def _difference(source: np.ndarray, owner: np.ndarray, near: np.ndarray,

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from engine.geometry import Similarity, rotation_to_euler_deg, umeyama
+from engine.geometry import Similarity, rotation_to_euler_deg, shown_shares, umeyama
 from engine.smoothing import OneEuroFilter, OneEuroSettings
 
 
@@ -66,3 +66,16 @@ def test_one_euro_reset_forgets_the_past():
     f(np.ones(3), 0.03)
     f.reset()
     np.testing.assert_array_equal(f(np.full(3, 7.0), 0.03), np.full(3, 7.0))
+
+
+def test_a_triangle_shows_the_share_of_its_area_its_tilt_leaves_in_the_picture():
+    """Flat in the picture plane a triangle shows all of its area; tilted 60 degrees about
+    x, half; seen from behind (corners in the other order), the same share, negative."""
+    flat = np.array([[0.0, 0.0, 0.0], [4.0, 0.0, 0.0], [0.0, 3.0, 0.0]])
+    tilt = np.radians(60.0)
+    rotate = np.array([[1.0, 0.0, 0.0],
+                       [0.0, np.cos(tilt), -np.sin(tilt)],
+                       [0.0, np.sin(tilt), np.cos(tilt)]])
+    tilted = flat @ rotate.T
+    shares = shown_shares(np.stack([flat, tilted, tilted[::-1]]))
+    assert np.allclose(shares, [1.0, 0.5, -0.5])
