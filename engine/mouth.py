@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
+from scipy.ndimage import maximum_filter1d
 
 from . import face_topology as topo
 from .painting import LUMA, PartAxes, blend, part_box
@@ -287,10 +288,10 @@ class MouthInterior:
         if both_rows:
             upper = np.clip(((f.upper + f.lower) / 2 - f.v) / edge + 0.5, 0, 1)
         else:
-            upper = np.ones_like(teeth)
             # Nothing below the lower lip's inner edge rides with the upper lip: bright there
             # is the lower lip's sheen, not teeth.
             teeth *= np.clip((f.lower - f.v) / edge + 0.5, 0, 1)
+            upper = _down_to_row_edge(teeth, f.width, edge)
         # What is carried is the whole inside between the lips (teeth, the gaps and shadow
         # between them) and the teeth past its edge: colour alone missed teeth in shade,
         # which then came out as fragments floating in the drawn cavity.
@@ -476,6 +477,25 @@ def _teeth_region(teeth: np.ndarray, width: float) -> np.ndarray:
     (`teeth`, 0-1) spread by TEETH_SPREAD of the mouth's `width` and made whole again."""
     spread = cv2.GaussianBlur(teeth.astype(np.float32), (0, 0), max(TEETH_SPREAD * width, 0.7))
     return np.clip(2.0 * spread, 0.0, 1.0)
+
+
+def _down_to_row_edge(teeth: np.ndarray, width: float, edge: float) -> np.ndarray:
+    """How much each pixel lies above the free edge of a single row of teeth (`teeth`, 0-1)
+    in its column, the edge softened by `edge` pixels. Mediapipe's lower inner lip often lies
+    on the lower lip, under a smile's teeth: the strip of lip between the teeth's edge and
+    it belongs to the lower lip, and carried with the upper teeth it hung under them as a
+    pink band once the mouth opened."""
+    rows = np.arange(teeth.shape[0], dtype=np.float32)[:, None]
+    found = teeth > 0.5
+    if not found.any():
+        return np.ones_like(teeth)
+    bottom = np.where(found, rows, -1.0).max(0)
+    # The gaps between teeth end higher than the teeth beside them: the row's edge runs
+    # along its longest teeth (about a tooth's width).
+    bottom = maximum_filter1d(bottom, max(int(round(TOOTH_ARC * DENTAL_ARCH * width / 2)), 1))
+    found_at = np.flatnonzero(bottom >= 0)
+    bottom = np.interp(np.arange(teeth.shape[1]), found_at, bottom[found_at])
+    return np.clip((bottom[None, :] + 0.5 - rows) / edge + 0.5, 0, 1)
 
 
 def _feather(width: float, share: float) -> float:
