@@ -63,6 +63,14 @@ OFF_THE_FACE = 0.2
 OFF_THE_FACE_SHARE = 0.5
 UNDER_CHIN = 0.15  # ...fading out over this many face widths down to the chin's level
 
+# Neighbouring grid samples whose portrait positions lie this many cells' worth apart (or
+# more) are either side of a jump in the map, which is then worked out per pixel between them
+# (DenseMotion._jumps).
+JUMP_CELLS = 3.0
+# ...and so are a sample off the face and its neighbour on it where the first maps this many
+# cells' worth further out of the photo's face (a turned cheek's outline).
+EDGE_CELLS = 1.0
+
 
 @dataclass(frozen=True)
 class WarpField:
@@ -525,6 +533,10 @@ class DenseMotion:
         gx, gy = _cell_centres(self._gw, w), _cell_centres(self._gh, h)
         self._grid_out = np.stack(np.meshgrid(gx, gy), -1).reshape(-1, 2)
         self._grid_base = framing.to_portrait_xy(self._grid_out)
+        # The square of grid samples each output column and row is interpolated within
+        # (-1 or gw - 1, gh - 1: before the first sample or past the last).
+        self._quad_col = np.floor((np.arange(w) + 0.5) * self._gw / w - 0.5).astype(np.int64)
+        self._quad_row = np.floor((np.arange(h) + 0.5) * self._gh / h - 0.5).astype(np.int64)
         cx, cy = _cell_centres(self._cw, w), _cell_centres(self._ch, h)
         self._coarse_out = np.stack(np.meshgrid(cx, cy), -1).reshape(-1, 2)
         self._coarse_bottom = np.arange(len(self._coarse_out) - self._cw, len(self._coarse_out))
@@ -558,14 +570,14 @@ class DenseMotion:
         """The backward map for `target` (portrait pixels), in its compact form."""
         w, h = self._framing.output_size
         t_out = self._framing.to_output(target)
-        disp = self._outside_field(t_out)
         grid_xy = self.to_grid(t_out)
         tris = self._portrait.triangles
         src_tri = _lid_sources(target, self._src, self._lids)[tris]
         front = self._front_facing(t_out)
         layers = self._rasterize_face(grid_xy, t_out, front)
         raster = layers.layer(0, self._gw * self._gh)
-        disp = self._off_the_face(disp, t_out, raster)
+        outside = self._off_the_face(self._outside_field(t_out), t_out, raster)
+        disp = outside.copy()
         # On the grid the eyes' openings carry the lids' map (the mesh's own), and the eyeballs
         # are patched in at full resolution: interpolated across an opening's rim between the
         # eyeball's map and the lids', the grid drew a pale line around an eye whose iris
@@ -574,7 +586,7 @@ class DenseMotion:
                                  eyeballs=False)
         disp[raster.pixels] = src - self._grid_base[raster.pixels]
         cell = w / self._gw
-        patches = []
+        patches = [self._jumps(disp, outside, raster, t_out, src_tri, front)]
         for k, (ring, upper, lower) in enumerate(topo.OPENINGS):
             if np.linalg.norm(t_out[upper, :2] - t_out[lower, :2], axis=1).min() < 2 * cell:
                 patches.append(self._sharpen(ring, t_out, src_tri, front))  # a seam
@@ -762,6 +774,101 @@ class DenseMotion:
         short *= 1.0 - smoothstep(under, -UNDER_CHIN, 0.0)
         outside[near] += short[:, None] * out
         return outside
+
+    def _jumps(self, disp: np.ndarray, outside: np.ndarray, raster: Raster,
+               t_out: np.ndarray, src_tri: np.ndarray, front: np.ndarray) -> Patch:
+        """The map at full resolution between grid samples it jumps between: the face's
+        edge against what lies beyond it (a turned cheek's outline against the hair or the
+        wall), one part of the face over another (the nose over the far cheek). Interpolated
+        there, the grid drew a smear of both sides one cell wide, stepped cell by cell along
+        the outline. `disp`: the grid's map (face and outside), `outside`: the field outside
+        the face alone, everywhere (both (gh * gw, 2) displacements); `raster`: the face on
+        the grid."""
+        quads = self._jumping_quads(disp, raster)
+        if not quads.any():
+            return Patch.empty()
+        # Output pixels interpolated within a jumping quad (those before the first sample or
+        # past the last take that sample alone).
+        qrows, qcols = np.nonzero(quads)
+        cols = np.flatnonzero((self._quad_col >= qcols.min()) & (self._quad_col <= qcols.max()))
+        rows = np.flatnonzero((self._quad_row >= qrows.min()) & (self._quad_row <= qrows.max()))
+        band = quads[self._quad_row[rows][:, None], self._quad_col[cols][None, :]]
+        py, px = np.nonzero(band)
+        x0, y0 = int(cols[0]), int(rows[0])
+        # The face there, rasterised at full resolution (only its triangles that reach the
+        # band); off it, the field outside interpolated.
+        covered = cv2.integral(band.astype(np.uint8))
+        bh, bw = band.shape
+        xy = t_out[self._portrait.triangles[front], :2] - [x0, y0]
+        lo = np.clip(np.floor(xy.min(1)).astype(np.int64), 0, [bw, bh])
+        hi = np.clip(np.ceil(xy.max(1)).astype(np.int64) + 1, 0, [bw, bh])
+        reach = (covered[hi[:, 1], hi[:, 0]] - covered[lo[:, 1], hi[:, 0]]
+                 - covered[hi[:, 1], lo[:, 0]] + covered[lo[:, 1], lo[:, 0]]) > 0
+        face = self._rasterize(t_out[:, :2] - [x0, y0], t_out, front[reach], bw, bh)
+        at = np.full(bw * bh, -1, np.int64)
+        at[face.pixels] = np.arange(len(face.pixels))
+        at = at[py * bw + px]
+        on = at >= 0
+        out_x, out_y = px + x0, py + y0
+        mapped = np.empty((len(py), 2))
+        if on.any():
+            k = at[on]
+            mapped[on] = self._face_sources(
+                Raster(face.pixels[k], face.triangles[k], face.bary[k]), src_tri, t_out,
+                np.stack([out_x[on], out_y[on]], 1).astype(np.float64))
+        off = ~on
+        if off.any():
+            w, h = self._framing.output_size
+            at_grid = np.stack([(out_x[off] + 0.5) * self._gw / w - 0.5,
+                                (out_y[off] + 0.5) * self._gh / h - 0.5], -1)
+            field = cv2.remap(outside.reshape(self._gh, self._gw, 2).astype(np.float32),
+                              at_grid[:, None].astype(np.float32), None, cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)[:, 0]
+            mapped[off] = field + np.stack([self._base.x[out_y[off], out_x[off]],
+                                            self._base.y[out_y[off], out_x[off]]], 1)
+        return Patch(out_y.astype(np.int64), out_x.astype(np.int64), mapped.astype(np.float32))
+
+    def _jumping_quads(self, disp: np.ndarray, raster: Raster) -> np.ndarray:
+        """(gh - 1, gw - 1) bool: the squares about the face between four grid samples across
+        which the map jumps: two samples both on the face (or both off it) map JUMP_CELLS cells' worth
+        apart or more (the nose over the far cheek), or a sample off the face maps EDGE_CELLS
+        or more further out of the photo's face than its neighbour on the face (a turned
+        cheek's outline, the photo beyond it hidden). Where the field runs on from the face
+        (the near side of a turn) the grid's smooth blend is kept: worked out per pixel
+        there, the outline showed as a hairline seam.
+        (In planes, x and y apart: NumPy is slow along an axis of two.)"""
+        gw, gh = self._gw, self._gh
+        quads = np.zeros((gh - 1, gw - 1), bool)
+        if not len(raster.pixels):
+            return quads
+        # Only about the face: the field outside it is smooth.
+        rows, cols = np.divmod(raster.pixels, gw)
+        r0, r1 = max(rows.min() - 1, 0), min(rows.max() + 2, gh)
+        c0, c1 = max(cols.min() - 1, 0), min(cols.max() + 2, gw)
+        cell = (self._framing.output_size[0] / gw) / self._framing.scale  # portrait pixels
+        src = (disp + self._grid_base).astype(np.float32).reshape(gh, gw, 2)[r0:r1, c0:c1]
+        x, y = src[..., 0], src[..., 1]
+        centre = self._src[topo.FACE_OVAL].mean(0)
+        face = np.zeros(gh * gw, bool)
+        face[raster.pixels] = True
+        face = face.reshape(gh, gw)[r0:r1, c0:c1]
+
+        def jumps(axis: int) -> np.ndarray:  # between each sample and the next along `axis`
+            first, second = (np.s_[:-1], np.s_[1:]) if axis == 0 else (np.s_[:, :-1],
+                                                                       np.s_[:, 1:])
+            dx, dy = x[second] - x[first], y[second] - y[first]
+            apart = np.maximum(np.abs(dx), np.abs(dy))
+            across_edge = face[first] != face[second]
+            # From the face's sample to the other, along the way out of the photo's face.
+            sign = np.where(face[first], 1.0, -1.0)
+            ox = np.where(face[first], x[first], x[second]) - centre[0]
+            oy = np.where(face[first], y[first], y[second]) - centre[1]
+            further = sign * (dx * ox + dy * oy)
+            return (((apart > JUMP_CELLS * cell) & ~across_edge)
+                    | (across_edge & (further > EDGE_CELLS * cell * np.hypot(ox, oy))))
+        across, down = jumps(1), jumps(0)  # (rows, cols - 1), (rows - 1, cols)
+        quads[r0:r1 - 1, c0:c1 - 1] = across[:-1] | across[1:] | down[:, :-1] | down[:, 1:]
+        return quads
 
     def _sharpen(self, ring: np.ndarray, t_out: np.ndarray, src_tri: np.ndarray,
                  front: np.ndarray) -> Patch:
