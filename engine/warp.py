@@ -830,12 +830,12 @@ class DenseMotion:
 
     def _jumping_quads(self, disp: np.ndarray, raster: Raster) -> np.ndarray:
         """(gh - 1, gw - 1) bool: the squares about the face between four grid samples across
-        which the map jumps: two samples both on the face (or both off it) map JUMP_CELLS cells' worth
-        apart or more (the nose over the far cheek), or a sample off the face maps EDGE_CELLS
-        or more further out of the photo's face than its neighbour on the face (a turned
-        cheek's outline, the photo beyond it hidden). Where the field runs on from the face
-        (the near side of a turn) the grid's smooth blend is kept: worked out per pixel
-        there, the outline showed as a hairline seam.
+        which the map jumps: two samples both on the face (or both off it) map JUMP_CELLS
+        cells' worth apart or more (the nose over the far cheek), or a sample off the face
+        maps EDGE_CELLS or more further out of the photo's face than its neighbour on the
+        face (a turned cheek's outline, the photo beyond it hidden). Where the field runs on
+        from the face (the near side of a turn) the grid's smooth blend is kept: worked out
+        per pixel there, the outline showed as a hairline seam.
         (In planes, x and y apart: NumPy is slow along an axis of two.)"""
         gw, gh = self._gw, self._gh
         quads = np.zeros((gh - 1, gw - 1), bool)
