@@ -782,8 +782,8 @@ class DenseMotion:
         wall), one part of the face over another (the nose over the far cheek). Interpolated
         there, the grid drew a smear of both sides one cell wide, stepped cell by cell along
         the outline. `disp`: the grid's map (face and outside), `outside`: the field outside
-        the face alone, everywhere (both (gh * gw, 2) displacements); `raster`: the face on
-        the grid."""
+        the face alone, everywhere, as kept off the photo's face (_off_the_face) (both
+        (gh * gw, 2) displacements); `raster`: the face on the grid."""
         quads = self._jumping_quads(disp, raster)
         if not quads.any():
             return Patch.empty()
