@@ -551,6 +551,7 @@ class DenseMotion:
         self._base = BaseMaps(np.ascontiguousarray(base[..., 0], np.float32),
                               np.ascontiguousarray(base[..., 1], np.float32))
         self._src = portrait.landmarks[:, :2]
+        self._photo_face_centre = self._src[topo.FACE_OVAL].mean(0)  # (_jumping_quads)
         self._rigid = topo.rigid_points(portrait.landmarks)
         # Each triangle's eye (its place in _EYES), -1 for none.
         self._eye_of_triangle = np.full(len(portrait.triangles), -1, np.int64)
@@ -848,7 +849,7 @@ class DenseMotion:
         cell = (self._framing.output_size[0] / gw) / self._framing.scale  # portrait pixels
         src = (disp + self._grid_base).astype(np.float32).reshape(gh, gw, 2)[r0:r1, c0:c1]
         x, y = src[..., 0], src[..., 1]
-        centre = self._src[topo.FACE_OVAL].mean(0)
+        centre = self._photo_face_centre
         face = np.zeros(gh * gw, bool)
         face[raster.pixels] = True
         face = face.reshape(gh, gw)[r0:r1, c0:c1]
