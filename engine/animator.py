@@ -57,11 +57,6 @@ class PortraitAnimator:
         """The person (1) over the background (0), portrait pixels (backdrop.person_alpha)."""
         return self._backdrop.alpha
 
-    @property
-    def shows_teeth(self) -> bool:
-        """The portrait's open mouth shows its teeth (its own are drawn when it opens)."""
-        return self._mouth.uses_real_interior
-
     def warp(self, target: np.ndarray) -> CoarseWarp:
         """Backward map for target landmarks given in portrait pixels."""
         return self._dense.coarse(target)

@@ -57,11 +57,6 @@ def _sizes(points: np.ndarray, region: Region, axes: tuple[np.ndarray, np.ndarra
     return np.array([across, height])
 
 
-# A portrait's opening (gap over mouth width) that its lips may close over its teeth: the
-# squeezed teeth stay a thin line, covered by the lips' meeting line (mouth.py).
-TEETH_CLOSABLE = 0.2
-
-
 def _gap(points: np.ndarray, upper: np.ndarray, lower: np.ndarray,
          down: np.ndarray) -> np.ndarray:
     """An opening's gap, lower rim less upper, along `down`, per landmark pair."""
@@ -82,14 +77,9 @@ class Retargeter:
     is the portrait.
     """
 
-    def __init__(self, portrait_landmarks: np.ndarray, follow_distance: float = 0.0,
-                 shows_teeth: bool = False):
-        """`shows_teeth`: the portrait's open mouth shows teeth (MouthInterior.uses_real_interior),
-        which its lips close over only as far as TEETH_CLOSABLE."""
+    def __init__(self, portrait_landmarks: np.ndarray, follow_distance: float = 0.0):
         self._portrait = portrait_landmarks
         self.follow_distance = follow_distance
-        own = topo.mouth_opening_ratio(portrait_landmarks)
-        self._least_share = max(0.0, 1.0 - TEETH_CLOSABLE / own) if shows_teeth and own > 0 else 0.0
         self._rigid = topo.rigid_points(portrait_landmarks)
         self._axes = topo.face_axes(portrait_landmarks)
         self._portrait_sizes = np.array([_sizes(portrait_landmarks, r, self._axes) for r in REGIONS])
@@ -175,9 +165,8 @@ class Retargeter:
         of its own gap: shut lips shut a portrait whose photo is open mid-word exactly,
         whatever the two faces' proportions. Opening wider than the neutral keeps the
         expression's own, scaled, motion (continuous at the neutral: both give the photo's
-        own gap there). Where the photo shows teeth between its lips, they close by at most
-        TEETH_CLOSABLE: a wide mouth warped shut squeezes lips and teeth into a red and white
-        blob, and its own opening is a better closed mouth than that."""
+        own gap there). Lips closed over a photo's teeth close all the way: the lips' colour
+        covers what of the teeth is carried onto them (MouthInterior.cover_teeth)."""
         _, upper, lower = topo.OPENINGS[0]
         down = topo.face_axes(neutral)[1]
         neutral_gap = _gap(neutral, upper, lower, down)
@@ -185,7 +174,7 @@ class Retargeter:
             return
         share = np.clip(_gap(driver, upper, lower, down) / np.maximum(neutral_gap, 1e-6), 0, None)
         if np.median(share) < 1.0:  # closing
-            self._part_as_share(target, upper, lower, np.clip(share, self._least_share, 1.0))
+            self._part_as_share(target, upper, lower, np.minimum(share, 1.0))
 
     def _part_as_share(self, target: np.ndarray, upper: np.ndarray, lower: np.ndarray,
                        share: np.ndarray) -> None:

@@ -145,8 +145,7 @@ class Session:
         self.settings = settings
         self._smoother = MotionSmoother(settings.pose_smoothing, settings.expression_smoothing,
                                         settings.lid_smoothing)
-        self._retargeter = Retargeter(self.portrait.landmarks, settings.follow_distance,
-                                      shows_teeth=self._animator.shows_teeth)
+        self._retargeter = Retargeter(self.portrait.landmarks, settings.follow_distance)
 
     def recentre(self) -> None:
         """Take the driver's next face frame as its neutral face and reference pose, at once."""
