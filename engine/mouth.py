@@ -75,6 +75,11 @@ LOWER_TEETH = 0.1  # the same for the lower teeth, once the mouth is open
 # mouth r on sadtalker_aoc x astronaut 0.850 -> 0.849, tpsmm_interview x astronaut -> 0.829.)
 LOWER_TEETH_FROM = (0.1, 0.3)
 SHADED_TEETH = 0.7  # drawn teeth: this far from the skin's highlights toward its median
+# Lips pushed forward (a pucker, an "oo") cover the teeth: drawn teeth show from this narrowing
+# of the mouth (its corner-to-corner width over the photo's, each over the inter-ocular
+# distance), fully from the second. Drawn at full size, a round opening showed a white slab of
+# teeth where a pucker shows a dark hollow (lp_d12: mouth L1 -5%; lp_d6 -1.4%).
+PURSED = (0.7, 0.85)
 DENTAL_ARCH = 0.85  # the arch of drawn teeth, seen from the front, reaches this far along u
 TOOTH_ARC = np.pi / 10  # the arc of the dental arch one tooth spans, seen from the front
 TOOTH_GAP_SHADE = 0.15  # how much darker the gaps between drawn teeth are
@@ -128,11 +133,12 @@ class MouthFrame:
     def width(self) -> float:  # corner to corner, pixels
         return self.axes.width
 
-    def shading(self, rows: tuple[bool, bool], own_opening: float) -> "Shading":
+    def shading(self, rows: tuple[bool, bool], own_opening: float,
+                teeth_shown: float = 1.0) -> "Shading":
         """The drawn interior's weight maps here (_shading), worked out once per frame."""
-        key = (rows, own_opening)
+        key = (rows, own_opening, teeth_shown)
         if key not in self._shadings:
-            self._shadings[key] = _shading(self, rows, own_opening)
+            self._shadings[key] = _shading(self, rows, own_opening, teeth_shown)
         return self._shadings[key]
 
     @staticmethod
@@ -154,6 +160,7 @@ class MouthFrame:
 class MouthInterior:
     def __init__(self, image: np.ndarray, landmarks: np.ndarray):
         self.rest_opening = topo.mouth_opening_ratio(landmarks)
+        self._rest_width = _mouth_width(landmarks)
         self._landmarks = landmarks
         self._lip = _lip_colour(image, landmarks)
         self._cavity = np.clip(self._lip * [0.30, 0.18, 0.18], 0, 255).astype(np.float32)
@@ -241,7 +248,8 @@ class MouthInterior:
             interior = np.broadcast_to(self._lip * SEAM_SHADE, mask.shape + (3,))
         else:
             mask = frame.inside(feather=_feather(frame.width, INTERIOR_FEATHER))
-            interior = self._drawn(frame)
+            interior = self._drawn(frame, float(smoothstep(
+                _mouth_width(target_out) / self._rest_width, *PURSED)))
             if self._real is not None:
                 for layer in self._real_layers(frame):
                     cover = cv2.merge([layer[..., 3]] * 3)
@@ -249,12 +257,13 @@ class MouthInterior:
         blend(image, (x0, y0, x1, y1), alpha * mask, interior)
         return placed
 
-    def _drawn(self, f: MouthFrame) -> np.ndarray:
-        """Cavity, tongue and (where the portrait shows none of its own) teeth, in pixels of f.
+    def _drawn(self, f: MouthFrame, teeth_shown: float) -> np.ndarray:
+        """Cavity, tongue and (where the portrait shows none of its own) teeth, in pixels of f;
+        the teeth at `teeth_shown` of their height (PURSED).
         Every layer is a flat colour times a shade, so the picture is the lips', the cavity's
         and the teeth's colours each times one weight map (worked out as single-channel
         planes: NumPy broadcasts slowly along an axis of three)."""
-        s = f.shading(self._drawn_rows, self._own_opening)
+        s = f.shading(self._drawn_rows, self._own_opening, teeth_shown)
         flat = [s.lip * self._lip[c] + s.cavity * self._cavity[c]
                 + s.upper_teeth * self._drawn_teeth[c] for c in range(3)]
         own = (self._real.lower_row(f, s.lower_depth)
@@ -383,9 +392,11 @@ class Shading:
     lower_depth: np.ndarray | float = 0.0  # the way from the lower lip to the row's edge, 0-1
 
 
-def _shading(f: MouthFrame, rows: tuple[bool, bool], own_opening: float) -> Shading:
+def _shading(f: MouthFrame, rows: tuple[bool, bool], own_opening: float,
+             teeth_shown: float = 1.0) -> Shading:
     """The drawn interior's weight maps in pixels of f, drawing the teeth `rows` (upper,
-    lower) over an opening the portrait's own teeth fill up to `own_opening`."""
+    lower) at `teeth_shown` of their height over an opening the portrait's own teeth fill up
+    to `own_opening`."""
     gap = np.maximum(f.lower - f.upper, 1e-3)
     depth = np.clip((f.v - f.upper) / gap, 0, 1)  # 0 at the upper lip, 1 at the lower
     centre = np.sqrt(np.clip(1 - f.u ** 2, 0, 1))  # 1 mid-mouth, 0 at the corners
@@ -405,11 +416,12 @@ def _shading(f: MouthFrame, rows: tuple[bool, bool], own_opening: float) -> Shad
     cavity = throat * (1 - tongue)
     if not any(rows):  # (rows the portrait shows are carried: MouthInterior._real_layers)
         return Shading(lip, cavity)
-    return _teeth_shading(f, gap, centre, Shading(lip, cavity), *rows, own_opening)
+    return _teeth_shading(f, gap, centre, Shading(lip, cavity), *rows, own_opening, teeth_shown)
 
 
 def _teeth_shading(f: MouthFrame, gap: np.ndarray, centre: np.ndarray, behind: Shading,
-                   upper_row: bool, lower_row: bool, own_opening: float) -> Shading:
+                   upper_row: bool, lower_row: bool, own_opening: float,
+                   teeth_shown: float) -> Shading:
     """The drawn teeth (the rows asked for) over what is `behind` them (its lips' and
     cavity's weights)."""
     profile = np.sqrt(np.clip(1 - (f.u / DENTAL_ARCH) ** 2, 0, 1))  # the arch's height
@@ -417,11 +429,12 @@ def _teeth_shading(f: MouthFrame, gap: np.ndarray, centre: np.ndarray, behind: S
     below_upper = f.v - f.upper
     # Sized to the mouth: at most TEETH_OF_GAP of the opening, so a small opening keeps a
     # shadowed line under the teeth, never a grey band from lip to lip.
-    upper_height = np.minimum(UPPER_TEETH * f.width * profile, TEETH_OF_GAP * gap) * upper_row
+    upper_height = (np.minimum(UPPER_TEETH * f.width * profile, TEETH_OF_GAP * gap)
+                    * upper_row * teeth_shown)
     upper = np.clip((upper_height - below_upper) / edge, 0, 1)
     above_lower = f.lower - f.v
     # ...from an opening past the portrait's own (a smile's is taken by its upper row)
-    lower_height = (LOWER_TEETH * f.width * profile * lower_row
+    lower_height = (LOWER_TEETH * f.width * profile * lower_row * teeth_shown
                     * smoothstep(gap / f.width - own_opening, *LOWER_TEETH_FROM))
     lower = np.clip((lower_height - above_lower) / edge, 0, 1)
     # Gaps between teeth: faint dark lines, one per tooth along the arch seen from the front
@@ -520,6 +533,12 @@ def _ring_mask(shape: tuple[int, ...], landmarks: np.ndarray, *rings: np.ndarray
     for ring in rings:
         cv2.fillPoly(mask, [np.round(landmarks[ring, :2]).astype(np.int32)], 1)
     return mask
+
+
+def _mouth_width(landmarks: np.ndarray) -> float:
+    """Corner to corner over the inter-ocular distance."""
+    a, b = topo.MOUTH_CORNERS
+    return float(np.linalg.norm(landmarks[a, :2] - landmarks[b, :2]) / topo.interocular(landmarks))
 
 
 def _lip_colour(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:

@@ -370,6 +370,28 @@ def test_closed_mouth_portrait_gets_drawn_teeth_in_its_own_light():
 
 
 @needs_fixtures
+def test_pursed_lips_open_on_a_dark_hollow_not_on_teeth():
+    """Lips pushed forward (a pucker, an "oo": the mouth narrowed to 0.65 of its width) cover
+    the teeth: the same opening that shows a row of drawn teeth at the mouth's own width
+    shows the dark inside when pursed (mouth.PURSED)."""
+    portrait = load_portrait(PORTRAITS / "biden.jpg")
+    render, framing = _renderer(portrait)
+    wide = open_mouth(portrait.landmarks, 0.6)
+    pursed = wide.copy()
+    centre = wide[topo.LIP_POINTS, :2].mean(0)
+    right = wide[topo.MOUTH_CORNERS[1], :2] - wide[topo.MOUTH_CORNERS[0], :2]
+    right /= np.linalg.norm(right)
+    across = (wide[topo.LIP_POINTS, :2] - centre) @ right
+    pursed[topo.LIP_POINTS, :2] -= 0.35 * np.outer(across, right)
+    shown = {}
+    for name, target in (("wide", wide), ("pursed", pursed)):
+        target_out = framing.to_output(target)
+        shown[name], _, lip = _mouth_samples(render(target), target_out)
+    assert shown["wide"] > 1.3 * lip
+    assert shown["pursed"] < 0.75 * shown["wide"]
+
+
+@needs_fixtures
 def test_a_speaking_mouth_shows_mostly_teeth_not_a_dark_hole():
     """At a speech opening (a fifth of the mouth's width) the upper teeth fill most of the gap
     between the lips, as in the motion clips' truths; a dark band taking half of it read as a
