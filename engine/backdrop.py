@@ -73,10 +73,13 @@ class Backdrop:
         xs, ys = framing.to_portrait_axes(np.arange(0, w, self._step, dtype=np.float32),
                                           np.arange(0, h, self._step, dtype=np.float32))
         self._base = cv2.merge(np.meshgrid(xs.astype(np.float32), ys.astype(np.float32)))
-        # The plate and the background's share of each pixel, sampled in one pass.
+        # The plate and the background's share of each pixel, sampled in one pass. Past the
+        # photo's edges both are read mirrored, as the renderer's texture is
+        # (render/texture.py): read clamped, the edge's colour was taken from the mirrored wall
+        # the render had drawn there, and a stripe's colour stood out as a bright blot.
         self._behind = cv2.merge([*cv2.split(self._plate), 1.0 - self._alpha])
         self._plate_planes = cv2.split(cv2.remap(self._plate, self._base, None, cv2.INTER_LINEAR,
-                                              borderMode=cv2.BORDER_REPLICATE))
+                                              borderMode=cv2.BORDER_REFLECT_101))
 
     @property
     def alpha(self) -> np.ndarray:
@@ -92,7 +95,7 @@ class Backdrop:
         maps = cv2.add(cv2.resize(warp.displacement, (w, h), interpolation=cv2.INTER_LINEAR)[box],
                        self._base[box])
         *behind, background = cv2.split(cv2.remap(self._behind, maps, None, cv2.INTER_LINEAR,
-                                                  borderMode=cv2.BORDER_REPLICATE))
+                                                  borderMode=cv2.BORDER_REFLECT_101))
         # Planes, not broadcasting: NumPy is several times slower along a last axis of 3.
         change = cv2.merge([cv2.multiply(background, cv2.subtract(still[box], moved))
                             for still, moved in zip(self._plate_planes, behind)])

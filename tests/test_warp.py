@@ -529,6 +529,24 @@ def test_the_background_stays_still_and_shows_behind_a_moved_head(astronaut_port
     assert np.abs(out.astype(float) - plate)[vacated].mean() < 12.0
 
 
+def test_the_background_stays_still_where_the_map_reads_past_the_photos_edge(astronaut_portrait):
+    """The astronaut's head moved 120 px to the right: near the photo's left edge the map
+    reads past it, where the render's texture is the photo mirrored. The background there is
+    still the photo's (the flag), not the mirrored flag corrected by the clamped edge's colour
+    (a bright blot of the stripes' difference: 45 grey levels on average, up to 232)."""
+    from engine.backdrop import person_alpha
+
+    image, landmarks = astronaut_portrait.image, astronaut_portrait.landmarks
+    animator = PortraitAnimator(astronaut_portrait, (512, 512))
+    moved = landmarks.copy()
+    moved[:, 0] += 120
+    field = animator.warp(moved).expand()
+    past = (field.map_x < -1) & (person_alpha(image, landmarks) < 0.05)
+    assert past.sum() > 2000
+    error = np.abs(animator(moved).astype(int) - image.astype(int)).max(2)[past]
+    assert error.mean() < 1.0 and error.max() <= 3
+
+
 def test_a_head_moved_down_under_a_wall_draws_no_second_tuft_of_hair_above_it(
         astronaut_portrait, monkeypatch):
     """The astronaut's head moved 60 px down: her hair's top was 15 px below the photo's
