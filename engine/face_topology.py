@@ -124,11 +124,15 @@ def eye_opening_ratios(points: np.ndarray) -> np.ndarray:
     return gap / np.maximum(width, 1e-6)
 
 
+def mouth_width(points: np.ndarray) -> float:
+    """Corner to corner, in the points' own unit."""
+    return float(np.linalg.norm(points[MOUTH_CORNERS[0], :2] - points[MOUTH_CORNERS[1], :2]))
+
+
 def mouth_opening_ratio(points: np.ndarray) -> float:
     """Inner-lip gap over mouth width: how open the mouth is, whatever the face's size."""
     gap = np.linalg.norm(points[MOUTH_INNER_MID[0], :2] - points[MOUTH_INNER_MID[1], :2])
-    width = np.linalg.norm(points[MOUTH_CORNERS[0], :2] - points[MOUTH_CORNERS[1], :2])
-    return float(gap / max(width, 1e-6))
+    return float(gap / max(mouth_width(points), 1e-6))
 
 
 def head_rotation_deg(reference: np.ndarray, landmarks: np.ndarray) -> np.ndarray:

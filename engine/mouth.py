@@ -134,7 +134,7 @@ class MouthFrame:
         return self.axes.width
 
     def shading(self, rows: tuple[bool, bool], own_opening: float,
-                teeth_shown: float = 1.0) -> "Shading":
+                teeth_shown: float) -> "Shading":
         """The drawn interior's weight maps here (_shading), worked out once per frame."""
         key = (rows, own_opening, teeth_shown)
         if key not in self._shadings:
@@ -393,7 +393,7 @@ class Shading:
 
 
 def _shading(f: MouthFrame, rows: tuple[bool, bool], own_opening: float,
-             teeth_shown: float = 1.0) -> Shading:
+             teeth_shown: float) -> Shading:
     """The drawn interior's weight maps in pixels of f, drawing the teeth `rows` (upper,
     lower) at `teeth_shown` of their height over an opening the portrait's own teeth fill up
     to `own_opening`."""
@@ -537,8 +537,7 @@ def _ring_mask(shape: tuple[int, ...], landmarks: np.ndarray, *rings: np.ndarray
 
 def _mouth_width(landmarks: np.ndarray) -> float:
     """Corner to corner over the inter-ocular distance."""
-    a, b = topo.MOUTH_CORNERS
-    return float(np.linalg.norm(landmarks[a, :2] - landmarks[b, :2]) / topo.interocular(landmarks))
+    return topo.mouth_width(landmarks) / topo.interocular(landmarks)
 
 
 def _lip_colour(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:

@@ -207,7 +207,7 @@ def _set_lip_opening(shape: np.ndarray, opening: float) -> None:
         half_gap = (shape[lower] - shape[upper]) / 2 * (opening / now)
     else:
         _, down = topo.face_axes(shape)
-        width = np.linalg.norm(shape[topo.MOUTH_CORNERS[0], :2] - shape[topo.MOUTH_CORNERS[1], :2])
+        width = topo.mouth_width(shape)
         along = np.linspace(-1, 1, len(upper) + 2)[1:-1]
         half_gap = np.zeros((len(upper), shape.shape[1]))
         half_gap[:, :2] = np.outer((1 - along ** 2) * opening * width / 2, down)

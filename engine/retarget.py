@@ -172,9 +172,9 @@ class Retargeter:
         neutral_gap = _gap(neutral, upper, lower, down)
         if np.median(neutral_gap) <= 1e-6:  # a shut neutral: nothing to close from
             return
-        share = np.clip(_gap(driver, upper, lower, down) / np.maximum(neutral_gap, 1e-6), 0, None)
+        share = np.clip(_gap(driver, upper, lower, down) / np.maximum(neutral_gap, 1e-6), 0, 1)
         if np.median(share) < 1.0:  # closing
-            self._part_as_share(target, upper, lower, np.minimum(share, 1.0))
+            self._part_as_share(target, upper, lower, share)
 
     def _part_as_share(self, target: np.ndarray, upper: np.ndarray, lower: np.ndarray,
                        share: np.ndarray) -> None:

@@ -819,9 +819,7 @@ class DenseMotion:
                 np.stack([out_x[on], out_y[on]], 1).astype(np.float64))
         off = ~on
         if off.any():
-            w, h = self._framing.output_size
-            at_grid = np.stack([(out_x[off] + 0.5) * self._gw / w - 0.5,
-                                (out_y[off] + 0.5) * self._gh / h - 0.5], -1)
+            at_grid = self.to_grid(np.stack([out_x[off], out_y[off]], 1).astype(np.float64))
             field = cv2.remap(outside.reshape(self._gh, self._gw, 2).astype(np.float32),
                               at_grid[:, None].astype(np.float32), None, cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REPLICATE)[:, 0]
@@ -846,7 +844,7 @@ class DenseMotion:
         rows, cols = np.divmod(raster.pixels, gw)
         r0, r1 = max(rows.min() - 1, 0), min(rows.max() + 2, gh)
         c0, c1 = max(cols.min() - 1, 0), min(cols.max() + 2, gw)
-        cell = (self._framing.output_size[0] / gw) / self._framing.scale  # portrait pixels
+        cell = self.cell_size / self._framing.scale  # portrait pixels
         src = (disp + self._grid_base).astype(np.float32).reshape(gh, gw, 2)[r0:r1, c0:c1]
         x, y = src[..., 0], src[..., 1]
         centre = self._photo_face_centre
