@@ -9,7 +9,7 @@ from .backdrop import Backdrop
 from .eyeballs import Eyeballs
 from .eyelids import EyeLids
 from .framing import Framing, frame_portrait
-from .mouth import MouthInterior
+from .mouth import MouthInterior, SeenInside
 from .portrait import Portrait
 from .portrait_set import PortraitSet, as_set
 from .render.backends import Choice, make_renderer
@@ -62,11 +62,13 @@ class PortraitAnimator:
         return self._dense.coarse(target)
 
     def render(self, warp: CoarseWarp, target: np.ndarray, timestamp: float = 0.0,
-               set_weights: np.ndarray | None = None) -> np.ndarray:
+               set_weights: np.ndarray | None = None,
+               seen: SeenInside | None = None) -> np.ndarray:
         """Sample the portrait through `warp`, paint the mouth interior, then blend in the
         set's other photos where they are nearer the target (`timestamp`, seconds, paces
         their cross-fades; 0 throughout: each frame stands alone). `set_weights`: blend with
-        these (FrameResult.set_weights) instead, choosing nothing."""
+        these (FrameResult.set_weights) instead, choosing nothing. `seen`: the driver's own
+        mouth interior, drawn where the mouth opens (MouthInterior.apply)."""
         image = self._renderer.render(warp)
         self._backdrop.apply(image, warp)
         self._skin.apply(image, warp, target)
@@ -74,10 +76,10 @@ class PortraitAnimator:
         self._eyeballs.apply(image, target_out, warp)
         self._lids.apply(image, target_out)
         self._mouth.cover_teeth(image, target_out, warp)
-        placed = self._mouth.apply(image, target_out)
+        placed = self._mouth.apply(image, target_out, seen=seen)
         if set_weights is None:
             self.compositor.choose(target, timestamp)
-        self.compositor.apply(image, warp, target, set_weights, placed)
+        self.compositor.apply(image, warp, target, set_weights, placed, seen)
         return image
 
     def __call__(self, target: np.ndarray) -> np.ndarray:

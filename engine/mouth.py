@@ -14,6 +14,11 @@ what of its opening the warp carries onto them (cover_teeth).
 
 A drawn interior fades in only once the mouth opens clearly wider than the portrait's (from
 about 0.08 of the mouth width): on small speech openings it reads too dark, too early.
+
+Where the driver's own mouth is open, what the camera sees inside it (SeenInside: the tongue,
+how much of each row of teeth shows, the shadow of the throat) replaces the drawn guess,
+placed by its place between the lips and recoloured from the driver's lips and teeth to the
+portrait's (MouthInterior.seen_inside, _seen).
 """
 from __future__ import annotations
 
@@ -109,6 +114,16 @@ TEETH_REACH = 0.1
 # the upper lip down this share of the way to the lower one: the rest is often lower lip.
 OWN_TEETH_REACH = 0.85
 TEETH_SPREAD = 0.02  # the gaps between a photo's teeth are among them: its mask spread this far
+# The driver's own inside (SeenInside) is read on a grid this many samples along the mouth and
+# between the lips; it replaces the drawn one from the driver's opening (over its mouth width)
+# at the first to fully at the second, and hands back to it as the target opens wider than
+# the driver by the first factor to the second (the Mouth-open control on a talking driver:
+# a slit stretched four times over reads as smears, not teeth). A pixel of it is the driver's
+# teeth from the first share of the way from its lips' colour to its teeth's to the second.
+SEEN_GRID = (64, 24)
+SEEN_FROM = (0.04, 0.1)
+SEEN_STRETCH = (2.0, 4.0)
+SEEN_TEETH = (0.3, 0.8)
 
 
 def mouth_axes(points: np.ndarray) -> PartAxes:
@@ -157,6 +172,19 @@ class MouthFrame:
         return np.clip(np.minimum(across, along) / feather + 0.5, 0.0, 1.0)
 
 
+@dataclass(frozen=True)
+class SeenInside:
+    """A driver's mouth interior as its camera sees it (MouthInterior.seen_inside), on a grid
+    in mouth coordinates: columns along the mouth (u from -1 to 1), rows from the upper inner
+    lip to the lower."""
+
+    pixels: np.ndarray  # (rows, columns, 3) float32 RGB
+    lip: np.ndarray  # the driver's lips' colour (3,)
+    teeth: np.ndarray  # the driver's teeth as its light renders them (3,)
+    opening: float  # the driver's inner-lip gap over its mouth width
+    share: float = 1.0  # how much of the drawn inside it may replace (voice taking over: less)
+
+
 class MouthInterior:
     def __init__(self, image: np.ndarray, landmarks: np.ndarray):
         self.rest_opening = topo.mouth_opening_ratio(landmarks)
@@ -175,6 +203,24 @@ class MouthInterior:
         else:
             self._drawn_rows = (False, self.rest_opening < BOTH_ROWS_FROM)
             self._drawn_teeth = self._real.teeth_colour
+        # Teeth in full light: a driver's seen ones are recoloured to these (_seen).
+        self._lit_teeth = self._teeth if self._real is None else self._real.teeth_colour
+
+    def seen_inside(self, frame: np.ndarray, landmarks: np.ndarray) -> SeenInside | None:
+        """This face's mouth interior in another `frame` of the same person (its `landmarks`),
+        coloured as this face's lips and teeth are: what a driver's camera sees inside its
+        mouth, for a portrait to draw (apply). None while the lips are (nearly) shut."""
+        opening = topo.mouth_opening_ratio(landmarks)
+        if opening < SEEN_FROM[0]:
+            return None
+        axes = mouth_axes(landmarks)
+        u, depth = np.meshgrid(np.linspace(-1, 1, SEEN_GRID[0], dtype=np.float32),
+                               np.linspace(0, 1, SEEN_GRID[1], dtype=np.float32))
+        upper = axes.curve(topo.INNER_LIP_UPPER, u)
+        xs, ys = axes.to_xy(u, upper + depth * (axes.curve(topo.INNER_LIP_LOWER, u) - upper))
+        pixels = cv2.remap(frame, xs.astype(np.float32), ys.astype(np.float32),
+                           cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return SeenInside(pixels.astype(np.float32), self._lip, self._teeth, opening)
 
     @property
     def uses_real_interior(self) -> bool:
@@ -185,11 +231,15 @@ class MouthInterior:
         """The opening the portrait's own teeth fill (none when it shows none)."""
         return self.rest_opening if self._real is not None else 0.0
 
-    def strength(self, target_out: np.ndarray) -> float:
+    def strength(self, target_out: np.ndarray, seen_weight: float = 0.0) -> float:
+        """How opaque the painted interior is for this target. `seen_weight`: how much of it
+        is the driver's own (_seen_weight), which fades in as early as a photo's own inside
+        does: what the camera sees is no guess that reads too dark too early."""
         extra = topo.mouth_opening_ratio(target_out) - self.rest_opening
-        fade = REAL_FADE_IN if self._real is not None else DRAWN_FADE_IN
-        return float(smoothstep(extra, *fade)
-                     * (MAX_ALPHA + (1.0 - MAX_ALPHA) * smoothstep(extra, *OPAQUE_FROM)))
+        real = 1.0 if self._real is not None else seen_weight
+        fade_in = (real * smoothstep(extra, *REAL_FADE_IN)
+                   + (1.0 - real) * smoothstep(extra, *DRAWN_FADE_IN))
+        return float(fade_in * (MAX_ALPHA + (1.0 - MAX_ALPHA) * smoothstep(extra, *OPAQUE_FROM)))
 
     def _shut(self, opening: float) -> float:
         """How much of the portrait's own opening a target `opening` (gap over width) shuts:
@@ -229,13 +279,15 @@ class MouthInterior:
         lips = np.broadcast_to(self._lip, (y1 - y0, x1 - x0, 3))  # a view: blend copies
         blend(image, (x0, y0, x1, y1), strength * opening * outside, lips)
 
-    def apply(self, image: np.ndarray, target_out: np.ndarray,
-              placed: Placement | None = None) -> Placement | None:
+    def apply(self, image: np.ndarray, target_out: np.ndarray, placed: Placement | None = None,
+              seen: SeenInside | None = None) -> Placement | None:
         """Paint the interior into `image` (output pixels) in place: a mouth opened wider
         than the portrait's shows a cavity (and teeth), a portrait's open mouth closing shows
         the lips meeting. `placed`: where the mouth lies in an image of this size for this
-        target, if already found (as returned by an earlier call: a set's photos share it)."""
-        alpha, closing = self.strength(target_out), self.closing(target_out)
+        target, if already found (as returned by an earlier call: a set's photos share it).
+        `seen`: the driver's own interior this frame, drawn in place of the guess (_seen)."""
+        seen_weight = _seen_weight(seen, topo.mouth_opening_ratio(target_out))
+        alpha, closing = self.strength(target_out, seen_weight), self.closing(target_out)
         if alpha <= 0.0 and closing <= 0.0:
             return placed
         placed = placed or place(target_out, image.shape)
@@ -250,6 +302,8 @@ class MouthInterior:
             mask = frame.inside(feather=_feather(frame.width, INTERIOR_FEATHER))
             interior = self._drawn(frame, float(smoothstep(
                 _mouth_width(target_out) / self._rest_width, *PURSED)))
+            if seen_weight > 0.0:
+                interior = self._seen(frame, seen, interior, seen_weight)
             if self._real is not None:
                 for layer in self._real_layers(frame):
                     cover = cv2.merge([layer[..., 3]] * 3)
@@ -274,6 +328,25 @@ class MouthInterior:
         else:  # the portrait's own upper teeth, turned over: their own gaps
             planes = [flat[c] + s.lower_teeth * own[..., c] for c in range(3)]
         return cv2.merge([plane.astype(np.float32) for plane in planes])
+
+    def _seen(self, f: MouthFrame, seen: SeenInside, drawn: np.ndarray,
+              weight: float) -> np.ndarray:
+        """The `drawn` interior (pixels of f) with the driver's `seen` one over it by `weight`,
+        each pixel read at its place along the mouth and between the lips and recoloured: the
+        driver's lips' hue becomes this portrait's lips', its teeth this portrait's, each as
+        bright relative to them as the driver's."""
+        columns, rows = SEEN_GRID
+        depth = np.clip((f.v - f.upper) / np.maximum(f.lower - f.upper, 1e-3), 0, 1)
+        pixels = cv2.remap(seen.pixels, (f.u + 1) * ((columns - 1) / 2), depth * (rows - 1),
+                           cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        axis = seen.teeth - seen.lip
+        teeth = smoothstep((pixels - seen.lip) @ axis / max(float(axis @ axis), 1.0),
+                           *SEEN_TEETH)[..., None]
+        as_lips = pixels * (self._lip / np.maximum(seen.lip, 1.0))
+        as_teeth = ((pixels @ LUMA)[..., None]
+                    * (self._lit_teeth / max(float(seen.teeth @ LUMA), 1.0)))
+        recoloured = as_lips + teeth * (as_teeth - as_lips)
+        return np.clip(drawn + weight * (recoloured - drawn), 0, 255).astype(np.float32)
 
     def _real_interior(self, image: np.ndarray) -> "_RealInterior | None":
         ring = self._landmarks[topo.INNER_LIP_RING, 0]
@@ -483,6 +556,16 @@ def moved_placement(placed: Placement | None, left: int, top: int,
     if x0 < 0 or y0 < 0 or x1 > shape[1] or y1 > shape[0]:
         return None
     return (x0, y0, x1, y1), frame
+
+
+def _seen_weight(seen: SeenInside | None, opening: float) -> float:
+    """How much of the inside of a target mouth `opening` (gap over width) the driver's `seen`
+    one replaces: none while the driver's lips are nearly shut, or once the target opens
+    much wider than the driver's (SEEN_FROM, SEEN_STRETCH)."""
+    if seen is None:
+        return 0.0
+    return seen.share * float(smoothstep(seen.opening, *SEEN_FROM)
+                              * (1.0 - smoothstep(opening / seen.opening, *SEEN_STRETCH)))
 
 
 def _teeth_region(teeth: np.ndarray, width: float) -> np.ndarray:

@@ -11,7 +11,7 @@ from .ease_turn import TurnEaser
 from .editing import Edits, MotionEditor
 from .framing import Framing
 from .motion import Motion, MotionEstimator, MotionSmoother
-from .mouth import MouthInterior
+from .mouth import MouthInterior, SeenInside
 from .portrait import Portrait
 from .portrait_set import PortraitSet, as_set
 from .ramp import smoothstep
@@ -70,6 +70,7 @@ class Analysis:
     landmarks: np.ndarray | None  # the driver's, in its frame's pixels
     motion: Motion | None  # None: no face seen yet (the portrait at rest)
     timings_ms: dict[str, float]
+    seen: SeenInside | None = None  # what the camera sees inside the driver's open mouth
 
 
 @dataclass
@@ -134,6 +135,7 @@ class Session:
         self._last_time: float | None = None
         self._last_motion: Motion | None = None
         self._last_seen: float | None = None
+        self._driver_mouth: MouthInterior | None = None  # the driver's, at its reference
 
     @property
     def backend(self) -> str:
@@ -167,18 +169,21 @@ class Session:
         if detection.found and self._estimator.needs_reference:
             detection = self._tracker.settle(frame)  # once per reference
             if detection.found:
+                self._driver_mouth = MouthInterior(frame, detection.landmarks)
                 # Lips apart over visible teeth: a smile, which may be the driver's rest.
-                smiling = MouthInterior(frame, detection.landmarks).uses_real_interior
+                smiling = self._driver_mouth.uses_real_interior
                 self._estimator.start(detection.landmarks, smiling)
         clock.lap("track")
-        motion = None
+        motion = seen = None
         if detection.found:
             motion = self._smoother(self._estimator.measure(detection.landmarks, dt), dt)
             self._last_motion, self._last_seen = motion, now
+            if self._driver_mouth is not None:
+                seen = self._driver_mouth.seen_inside(frame, detection.landmarks)
         elif self._last_motion is not None:
             motion = self._held_motion(now)
         clock.lap("motion")
-        return Analysis(now, detection.found, detection.landmarks, motion, clock.times)
+        return Analysis(now, detection.found, detection.landmarks, motion, clock.times, seen)
 
     def render(self, analysis: Analysis, voice: Analysis | None = None,
                voice_weight: float = 0.0) -> FrameResult:
@@ -199,7 +204,10 @@ class Session:
         if self.settings.ease_turns:
             target, field_, shown = self._easer(target, field_, dt)
         clock.lap("warp")
-        image = self._animator.render(field_, target, analysis.timestamp)
+        seen = analysis.seen
+        if seen is not None and voice is not None:  # the voice's mouth is drawn
+            seen = replace(seen, share=1.0 - voice_weight)
+        image = self._animator.render(field_, target, analysis.timestamp, seen=seen)
         clock.lap("render")
         times = clock.times
         times["total"] = sum(times[stage] for stage in STAGES)

@@ -28,7 +28,7 @@ import numpy as np
 from . import face_topology as topo
 from .framing import Framing
 from .geometry import umeyama
-from .mouth import MouthInterior, Placement, moved_placement, skin_pixels
+from .mouth import MouthInterior, Placement, SeenInside, moved_placement, skin_pixels
 from .portrait_set import FaceState, PortraitSet
 from .render.texture import Texture, prepare_texture
 from .lattice import Lattice
@@ -206,11 +206,13 @@ class SetCompositor:
         self._fades.update(region_costs(self._set.state_of(target), self._states), dt)
 
     def apply(self, image: np.ndarray, warp: CoarseWarp, target: np.ndarray,
-              weights: np.ndarray | None = None, mouth: Placement | None = None) -> None:
+              weights: np.ndarray | None = None, mouth: Placement | None = None,
+              seen: SeenInside | None = None) -> None:
         """Blend the extra photos into `image` (the main photo's render of `warp`, output
         pixels) in place, with the weights of the last choose(), or these `weights`
         (regions, photos). `mouth`: where the main render placed the mouth's interior, if it
-        painted one (MouthInterior.apply): the photos' interiors take the same place.
+        painted one (MouthInterior.apply): the photos' interiors take the same place, and
+        show the driver's `seen` one as it does.
 
         In order, each region shown puts a mix of its photos over what is there:
         out = under + mask * (mix - under + light), the light being the difference to the
@@ -248,16 +250,18 @@ class SetCompositor:
                          slice(drawn[1].start - cols.start, drawn[1].stop - cols.start))
                 out[inner] = cv2.add(out[inner], self._detail(image, region, drawn, k, masks,
                                                               maps, lattice, photos, t_out,
-                                                              mouth),
+                                                              mouth, seen),
                                      dtype=cv2.CV_8U)
         image[rows, cols] = out
 
     def _detail(self, image: np.ndarray, shown: _Shown, drawn: tuple[slice, slice], k: int,
                 masks: list[np.ndarray], maps: np.ndarray, lattice: Lattice, photos: list[int],
-                t_out: np.ndarray, mouth: Placement | None) -> np.ndarray:
+                t_out: np.ndarray, mouth: Placement | None,
+                seen: SeenInside | None) -> np.ndarray:
         """What an eye or the mouth adds over the box it is `drawn` in, at full resolution
         (see apply): its photos' sum by weight, less as much of the main render (`image`), by
-        its mask (`masks[k]`, on the lattice). `mouth`: the main render's mouth placement."""
+        its mask (`masks[k]`, on the lattice). `mouth`: the main render's mouth placement;
+        `seen`: the driver's interior it showed."""
         mask = lattice.upsample(masks[k], *drawn)
         # Less the main render: folded into the first photo's weighted add.
         added, weight = image[drawn], float(shown.kept[0]) - 1.0
@@ -269,7 +273,7 @@ class SetCompositor:
                 photo = self._photos[index]
                 content = photo.sample(lattice.upsample(maps[j], *drawn), photo.texture)
                 if shown.region.kind == "mouth":  # its own interior, where it opens wider
-                    placed = photo.mouth.apply(content, t_drawn, placed)
+                    placed = photo.mouth.apply(content, t_drawn, placed, seen)
                 added = cv2.addWeighted(content, float(shown.kept[index]), added, weight, 0.0,
                                         dtype=cv2.CV_32F)
                 weight = 1.0

@@ -409,6 +409,67 @@ def test_a_speaking_mouth_shows_mostly_teeth_not_a_dark_hole():
     assert lit >= 0.5
 
 
+def _inside(image, target_out, shrink=0.3):
+    """The pixels (n, 3) inside the target's inner lips, away from them by `shrink` of the gap."""
+    mask = np.zeros(image.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(target_out[topo.INNER_LIP_RING, :2]).astype(np.int32)], 1)
+    gap = np.linalg.norm(np.subtract(*target_out[list(topo.MOUTH_INNER_MID), :2]))
+    mask = cv2.erode(mask, np.ones((3, 3), np.uint8), iterations=max(int(shrink * gap / 2), 1))
+    return image[mask == 1].astype(float)
+
+
+@needs_fixtures
+def test_the_inside_shows_what_the_drivers_camera_sees_in_the_portraits_colours():
+    """Where the driver's mouth is open, its camera sees what is inside (a tongue, teeth, the
+    throat's shadow): that is drawn, in the portrait's colours, not the same guess for every
+    mouth. The driver here is the portrait itself opened, its inside painted over: once a
+    tongue in the lips' colour, once a shadow."""
+    portrait = load_portrait(PORTRAITS / "biden.jpg")
+    animator, framing = _renderer(portrait)
+    target = open_mouth(portrait.landmarks, 0.6)
+    target_out = framing.to_output(target)
+    warp_ = animator.warp(target)
+    frame = animator.render(warp_, target)  # the driver's frame: lips apart, drawn inside
+    driver = MouthInterior(frame, target_out)
+    lips = driver._lip
+    ring = [np.round(target_out[topo.INNER_LIP_RING, :2]).astype(np.int32)]
+    inside = {}
+    for name, fill in (("tongue", lips), ("shadow", lips * 0.25)):
+        painted = cv2.fillPoly(frame.copy(), ring, tuple(float(c) for c in fill))
+        seen = driver.seen_inside(painted, target_out)
+        inside[name] = _inside(animator.render(warp_, target, seen=seen), target_out)
+    drawn = _inside(animator.render(warp_, target), target_out)
+    luma = {name: float(np.median(pixels @ LUMA)) for name, pixels in inside.items()}
+    # The tongue as light as his lips, the shadow dark, the drawn guess (teeth, a throat)
+    # between: without the driver's inside both would be the guess.
+    assert abs(luma["tongue"] - lips @ LUMA) < 0.15 * (lips @ LUMA), (luma, lips)
+    assert luma["shadow"] < 0.4 * luma["tongue"], luma
+    # In his lips' hue: redder than the drawn teeth's grey.
+    redness = {name: float(np.median(p[:, 0] - p[:, 1:].mean(1))) for name, p in inside.items()}
+    assert redness["tongue"] > np.median(drawn[:, 0] - drawn[:, 1:].mean(1)) + 10, redness
+
+
+@needs_fixtures
+def test_an_inside_stretched_far_past_the_drivers_is_drawn():
+    """The Mouth-open control on a driver speaking through a slit: the slit stretched four
+    times over would read as smears, so the drawn inside shows (mouth.SEEN_STRETCH)."""
+    portrait = load_portrait(PORTRAITS / "biden.jpg")
+    animator, framing = _renderer(portrait)
+    slit = open_mouth(portrait.landmarks, 0.15)
+    slit_out = framing.to_output(slit)
+    frame = animator.render(animator.warp(slit), slit)
+    seen = MouthInterior(frame, slit_out).seen_inside(frame, slit_out)
+    assert seen is not None and seen.opening < 0.12
+    for amount, stretch in ((0.25, (1.5, 2.0)), (0.8, (4.0, 9.0))):
+        target = open_mouth(portrait.landmarks, amount)
+        opening = topo.mouth_opening_ratio(framing.to_output(target))
+        assert stretch[0] < opening / seen.opening < stretch[1]
+        warp_ = animator.warp(target)
+        drawn = np.array_equal(animator.render(warp_, target, seen=seen),
+                               animator.render(warp_, target))
+        assert drawn == (amount == 0.8), amount  # opened a little wider, the driver's shows
+
+
 @pytest.mark.parametrize("size", [(512, 512), (1280, 720), (301, 199)])
 def test_any_output_size_frames_the_face(astronaut_portrait, size):
     render, framing = _renderer(astronaut_portrait, size)
