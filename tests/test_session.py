@@ -1,9 +1,14 @@
-"""Session: still driver gives the portrait back; a lost face is held, then eased to rest."""
+"""Session: still driver gives the portrait back; a lost face is held, then eased to rest; the
+voice taking over draws the mouth's inside the camera no longer drives."""
+from dataclasses import replace
+
 import numpy as np
 
+from engine import face_topology as topo
 from engine import metrics
 from engine.demo_driver import DemoDriver
-from engine.session import Session
+from engine.mouth import SeenInside
+from engine.session import Analysis, Session
 
 from .conftest import mean_change_outside, outside_head_and_neck
 
@@ -56,3 +61,21 @@ def test_background_and_body_stay_still_while_the_head_moves(astronaut_portrait)
     inside_motion = [metrics.l1(a, b) for a, b in zip(outputs, outputs[1:])]
     assert max(inside_motion) > 0.002  # the head does move
     assert max(mean_change_outside(outputs, outside)) <= 1.0  # grey levels
+
+
+def test_the_voice_taking_over_draws_the_inside_the_camera_no_longer_drives(astronaut_portrait):
+    """What the driver's camera sees inside its mouth (Analysis.seen) shows while the camera
+    drives; once the voice has taken over, the mouth is the voice's and its inside the drawn
+    one, as with nothing seen (SeenInside.share)."""
+    rest = Analysis(0.0, False, None, None, {"track": 0.0, "motion": 0.0})
+    with Session(astronaut_portrait) as session:
+        session.edits = replace(session.edits, mouth_open=1.0)
+        drawn = session.render(rest)
+        inside = np.full((24, 64, 3), (40, 160, 40), np.float32)  # nothing a drawn mouth has
+        seen = SeenInside(inside, np.array([150, 60, 60], np.float32),
+                          np.array([220, 210, 200], np.float32),
+                          topo.mouth_opening_ratio(drawn.target))
+        camera = replace(rest, seen=seen)
+        assert not np.array_equal(session.render(camera).image, drawn.image)
+        assert np.array_equal(session.render(camera, rest, 1.0).image,
+                              session.render(rest, rest, 1.0).image)
