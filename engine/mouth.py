@@ -209,9 +209,12 @@ class MouthInterior:
     def seen_inside(self, frame: np.ndarray, landmarks: np.ndarray) -> SeenInside | None:
         """This face's mouth interior in another `frame` of the same person (its `landmarks`),
         coloured as this face's lips and teeth are: what a driver's camera sees inside its
-        mouth, for a portrait to draw (apply). None while the lips are (nearly) shut."""
+        mouth, for a portrait to draw (apply). None while the lips are (nearly) shut, or
+        where the mouth runs off the frame (its inside would be the frame's edge smeared)."""
         opening = topo.mouth_opening_ratio(landmarks)
-        if opening < SEEN_FROM[0]:
+        lips = landmarks[topo.OUTER_LIP_RING, :2]
+        if (opening < SEEN_FROM[0] or (lips < 0).any()
+                or (lips >= [frame.shape[1], frame.shape[0]]).any()):
             return None
         axes = mouth_axes(landmarks)
         u, depth = np.meshgrid(np.linspace(-1, 1, SEEN_GRID[0], dtype=np.float32),

@@ -470,6 +470,22 @@ def test_an_inside_stretched_far_past_the_drivers_is_drawn():
         assert drawn == (amount == 0.8), amount  # opened a little wider, the driver's shows
 
 
+@needs_fixtures
+def test_a_mouth_running_off_the_drivers_frame_shows_no_inside():
+    """A driver whose mouth runs off the camera's picture: what lies past the edge is not
+    its inside (the frame's edge pixels smeared), so none is read."""
+    portrait = load_portrait(PORTRAITS / "biden.jpg")
+    animator, framing = _renderer(portrait)
+    target = open_mouth(portrait.landmarks, 0.6)
+    target_out = framing.to_output(target)
+    frame = animator.render(animator.warp(target), target)
+    driver = MouthInterior(frame, target_out)
+    assert driver.seen_inside(frame, target_out) is not None
+    right = target_out[topo.OUTER_LIP_RING, 0].max()
+    cut = frame[:, :int(right) - 2]  # the camera's picture ends just inside the mouth
+    assert driver.seen_inside(cut, target_out) is None
+
+
 @pytest.mark.parametrize("size", [(512, 512), (1280, 720), (301, 199)])
 def test_any_output_size_frames_the_face(astronaut_portrait, size):
     render, framing = _renderer(astronaut_portrait, size)
