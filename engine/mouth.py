@@ -121,6 +121,9 @@ TEETH_SPREAD = 0.02  # the gaps between a photo's teeth are among them: its mask
 # a slit stretched four times over reads as smears, not teeth). A pixel of it is the driver's
 # teeth from the first share of the way from its lips' colour to its teeth's to the second.
 SEEN_GRID = (64, 24)
+# ...its samples' place: u along the mouth, the way from the upper lip to the lower.
+_SEEN_U, _SEEN_DEPTH = np.meshgrid(np.linspace(-1, 1, SEEN_GRID[0], dtype=np.float32),
+                                   np.linspace(0, 1, SEEN_GRID[1], dtype=np.float32))
 SEEN_FROM = (0.04, 0.1)
 SEEN_STRETCH = (2.0, 4.0)
 SEEN_TEETH = (0.3, 0.8)
@@ -147,6 +150,16 @@ class MouthFrame:
     @property
     def width(self) -> float:  # corner to corner, pixels
         return self.axes.width
+
+    @property
+    def gap(self) -> np.ndarray:
+        """The lips' gap at each pixel's u, pixels (at least a thousandth of one)."""
+        return np.maximum(self.lower - self.upper, 1e-3)
+
+    @property
+    def depth(self) -> np.ndarray:
+        """Each pixel's way from the upper lip (0) to the lower (1), clipped to them."""
+        return np.clip((self.v - self.upper) / self.gap, 0, 1)
 
     def shading(self, rows: tuple[bool, bool], own_opening: float,
                 teeth_shown: float) -> "Shading":
@@ -217,10 +230,9 @@ class MouthInterior:
                 or (lips >= [frame.shape[1], frame.shape[0]]).any()):
             return None
         axes = mouth_axes(landmarks)
-        u, depth = np.meshgrid(np.linspace(-1, 1, SEEN_GRID[0], dtype=np.float32),
-                               np.linspace(0, 1, SEEN_GRID[1], dtype=np.float32))
-        upper = axes.curve(topo.INNER_LIP_UPPER, u)
-        xs, ys = axes.to_xy(u, upper + depth * (axes.curve(topo.INNER_LIP_LOWER, u) - upper))
+        upper = axes.curve(topo.INNER_LIP_UPPER, _SEEN_U)
+        xs, ys = axes.to_xy(_SEEN_U, upper + _SEEN_DEPTH
+                            * (axes.curve(topo.INNER_LIP_LOWER, _SEEN_U) - upper))
         pixels = cv2.remap(frame, xs.astype(np.float32), ys.astype(np.float32),
                            cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         return SeenInside(pixels.astype(np.float32), self._lip, self._teeth, opening)
@@ -339,12 +351,9 @@ class MouthInterior:
         driver's lips' hue becomes this portrait's lips', its teeth this portrait's, each as
         bright relative to them as the driver's."""
         columns, rows = SEEN_GRID
-        depth = np.clip((f.v - f.upper) / np.maximum(f.lower - f.upper, 1e-3), 0, 1)
-        pixels = cv2.remap(seen.pixels, (f.u + 1) * ((columns - 1) / 2), depth * (rows - 1),
+        pixels = cv2.remap(seen.pixels, (f.u + 1) * ((columns - 1) / 2), f.depth * (rows - 1),
                            cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        axis = seen.teeth - seen.lip
-        teeth = smoothstep((pixels - seen.lip) @ axis / max(float(axis @ axis), 1.0),
-                           *SEEN_TEETH)[..., None]
+        teeth = smoothstep(_toward_teeth(pixels, seen.lip, seen.teeth), *SEEN_TEETH)[..., None]
         as_lips = pixels * (self._lip / np.maximum(seen.lip, 1.0))
         as_teeth = ((pixels @ LUMA)[..., None]
                     * (self._lit_teeth / max(float(seen.teeth @ LUMA), 1.0)))
@@ -403,8 +412,7 @@ class MouthInterior:
         """How much each pixel looks like teeth: its place on the way from the lips' colour to
         the whites'. Mediapipe's inner lip often runs over the lips, which must not be carried
         as teeth; colour tells them apart where brightness alone does not."""
-        axis = self._teeth - self._lip
-        t = (rgb - self._lip) @ axis / max(float(axis @ axis), 1.0)
+        t = _toward_teeth(rgb, self._lip, self._teeth)
         return cv2.GaussianBlur(smoothstep(t, 0.45, 0.8), (0, 0), 0.7)
 
     def _real_layers(self, f: MouthFrame):
@@ -473,8 +481,7 @@ def _shading(f: MouthFrame, rows: tuple[bool, bool], own_opening: float,
     """The drawn interior's weight maps in pixels of f, drawing the teeth `rows` (upper,
     lower) at `teeth_shown` of their height over an opening the portrait's own teeth fill up
     to `own_opening`."""
-    gap = np.maximum(f.lower - f.upper, 1e-3)
-    depth = np.clip((f.v - f.upper) / gap, 0, 1)  # 0 at the upper lip, 1 at the lower
+    gap, depth = f.gap, f.depth
     centre = np.sqrt(np.clip(1 - f.u ** 2, 0, 1))  # 1 mid-mouth, 0 at the corners
     opening = gap / f.width
     # The inside of the lips and cheeks is lit through the opening, in the lips' own hue:
@@ -600,6 +607,12 @@ def _down_to_row_edge(teeth: np.ndarray, width: float, edge: float) -> np.ndarra
 def _feather(width: float, share: float) -> float:
     """A soft edge of `share` of a mouth `width` pixels wide, in pixels (at least 0.8)."""
     return max(width * share, 0.8)
+
+
+def _toward_teeth(rgb: np.ndarray, lip: np.ndarray, teeth: np.ndarray) -> np.ndarray:
+    """Each pixel's place on the way from the lips' colour (0) to the teeth's (1), unclipped."""
+    axis = teeth - lip
+    return (rgb - lip) @ axis / max(float(axis @ axis), 1.0)
 
 
 def _unlike_lips(rgb: np.ndarray, lip: np.ndarray, teeth: np.ndarray) -> np.ndarray:
