@@ -19,9 +19,18 @@ import numpy as np
 from . import face_topology as topo
 from .framing import Framing
 from .painting import blend
+from .patch_fill import fill_from_around
 from .warp import CoarseWarp, cells_box
 
-PLATE_LONG_SIDE = 256  # the background is inpainted at this size (it is smooth behind a head)
+PLATE_LONG_SIDE = 256  # the background is inpainted at this size
+# Within this many face widths of the person's edge, down to this many below the chin, a
+# head moves off the background (and the plate shows): filled from the background's own
+# patches (patch_fill.py); deeper in, and behind the body that stays, smoothly.
+REVEALED = 0.4
+NECK_REVEALED = 0.15
+# Plate pixels about the person also taken for it: its hair's faint halo, left on the wall
+# by a head moving off it, drew the head's outline there (and made patches of halo).
+FRINGE = 4
 MOVING = 0.05  # portrait pixels: grid cells whose map moves less are left alone
 MARGIN = 2  # grid cells added around the moving box
 BEYOND_RAMP = 2.0  # portrait pixels past the photo's edge over which its plate takes over
@@ -42,16 +51,27 @@ def person_alpha(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     return np.maximum(alpha, face.astype(np.float32))
 
 
-def inpaint_behind(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """The image with the person replaced by what is around it (float32 RGB)."""
+def inpaint_behind(image: np.ndarray, alpha: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """The image with the person replaced by what is around it (float32 RGB): where a head
+    moves off it (REVEALED), from patches of the background nearby, its lines and grain run
+    on behind the head (patch_fill.py); deeper in, smoothly from those."""
     h, w = image.shape[:2]
     f = min(1.0, PLATE_LONG_SIDE / max(h, w))
     small = cv2.resize(image, (max(1, round(w * f)), max(1, round(h * f))),
                        interpolation=cv2.INTER_AREA)
     hole = cv2.resize((alpha > 0.05).astype(np.uint8), small.shape[1::-1],
                       interpolation=cv2.INTER_NEAREST)
-    hole = cv2.dilate(hole, np.ones((5, 5), np.uint8))
-    filled = cv2.inpaint(small, hole, 5, cv2.INPAINT_TELEA)
+    hole = cv2.dilate(hole, np.ones((2 * FRINGE + 1, 2 * FRINGE + 1), np.uint8))
+    width = np.ptp(landmarks[topo.FACE_OVAL, 0])
+    revealed = (hole > 0) & (cv2.distanceTransform(hole, cv2.DIST_L2, 5) <= REVEALED * width * f)
+    revealed[int(np.ceil((landmarks[topo.CHIN, 1] + NECK_REVEALED * width) * f)):] = False
+    # The patches over a smooth fill (what the blur below reaches past them), softened a
+    # little: their seams are a step of the plate's pixels (two at 512)...
+    smooth = cv2.inpaint(small, hole, 5, cv2.INPAINT_TELEA)
+    patched = cv2.GaussianBlur(fill_from_around(smooth, hole > 0, revealed), (0, 0), 0.7)
+    small = np.where(revealed[..., None], np.clip(patched, 0, 255), small).astype(np.uint8)
+    # ...and deeper in, a smooth fill from them.
+    filled = cv2.inpaint(small, ((hole > 0) & ~revealed).astype(np.uint8), 5, cv2.INPAINT_TELEA)
     behind = cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
     cover = cv2.resize(hole.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
     cover = cv2.GaussianBlur(cover, (0, 0), 2.0 / f)[..., None]
@@ -63,7 +83,7 @@ class Backdrop:
 
     def __init__(self, image: np.ndarray, landmarks: np.ndarray, framing: Framing):
         self._alpha = person_alpha(image, landmarks)
-        self._plate = inpaint_behind(image, self._alpha)
+        self._plate = inpaint_behind(image, self._alpha, landmarks)
         w, h = framing.output_size
         # The correction is smooth (a soft alpha, a blurred plate): worked out on every
         # `step`-th output pixel and scaled up, it costs a quarter at HD sizes.
