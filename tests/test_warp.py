@@ -609,6 +609,30 @@ def test_the_background_stays_still_and_shows_behind_a_moved_head(astronaut_port
     assert np.abs(out.astype(float) - plate)[vacated].mean() < 12.0
 
 
+def test_the_persons_mask_is_laid_along_the_photos_own_edges():
+    """A neck (skin) beside a red stripe, the segmentation's mask reaching 4 or 12 px past the
+    neck into the stripe row by row (its edge in steps of 8 px, as a mask found on a small
+    copy of the photo is): laid along the photo's colours, the person's alpha has a straight
+    edge, falling from the neck's edge to nothing within 16 px, and less of the stripe is the
+    person's (the band a moving neck carried off with it)."""
+    from engine.backdrop import _along_edges
+
+    image = np.zeros((256, 256, 3), np.uint8)
+    image[:, :120] = (205, 160, 135)  # skin
+    image[:, 120:] = (170, 30, 45)  # the stripe
+    mask = np.zeros((256, 256), np.float32)
+    for top in range(0, 256, 8):
+        mask[top:top + 8, :124 + (top // 8 % 2) * 8] = 1.0
+    alpha = np.clip((_along_edges(image, mask) - 0.2) / 0.6, 0.0, 1.0)
+    rows = slice(16, 240)
+    assert (alpha[rows, :116] > 0.95).all()
+    assert (alpha[rows, 136:] < 0.05).all()
+    half = (alpha[rows] > 0.5).sum(1)
+    assert np.ptp(half) <= 1  # the mask's: 8
+    band = (slice(16, 240), slice(120, 132))
+    assert alpha[band].mean() < 0.9 * mask[band].mean()
+
+
 def test_the_plate_behind_the_head_carries_the_backgrounds_lines_on(astronaut_portrait):
     """The astronaut in front of a wall of planks (her own person's alpha, the background
     replaced, so what is behind her is known): where a moving head shows the plate (within
