@@ -22,8 +22,9 @@ from .painting import blend
 from .patch_fill import fill_from_around
 from .warp import CoarseWarp, cells_box
 
-# The person's mask is laid along the photo's edges (_along_edges) at this size, over windows
-# of 2 r + 1 pixels; colour changes with a variance under GUIDE_EPS are smoothed over.
+# The person's mask is drawn toward the photo's edges (_along_edges) at this size, over
+# windows of 2 GUIDE_RADIUS + 1 pixels; colour changes with a variance under GUIDE_EPS are
+# smoothed over.
 GUIDE_LONG_SIDE = 512
 GUIDE_RADIUS = 8
 GUIDE_EPS = 1e-2

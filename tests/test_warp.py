@@ -609,10 +609,10 @@ def test_the_background_stays_still_and_shows_behind_a_moved_head(astronaut_port
     assert np.abs(out.astype(float) - plate)[vacated].mean() < 12.0
 
 
-def test_the_persons_mask_is_laid_along_the_photos_own_edges():
+def test_the_persons_mask_is_drawn_toward_the_photos_own_edges():
     """A neck (skin) beside a red stripe, the segmentation's mask reaching 4 or 12 px past the
     neck into the stripe row by row (its edge in steps of 8 px, as a mask found on a small
-    copy of the photo is): laid along the photo's colours, the person's alpha has a straight
+    copy of the photo is): drawn toward the photo's colours, the person's alpha has a straight
     edge, falling from the neck's edge to nothing within 16 px, and less of the stripe is the
     person's (the band a moving neck carried off with it)."""
     from engine.backdrop import _along_edges
