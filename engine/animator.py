@@ -33,7 +33,7 @@ class PortraitAnimator:
                                        **renderer_options)
         if isinstance(self._renderer, CpuRenderer):  # a GPU draws the whole frame in less
             self._renderer = StillAround(self._renderer, self.warp(portrait.landmarks))
-        self._backdrop = Backdrop(portrait.image, portrait.landmarks, self.framing)
+        self._backdrop = Backdrop(portrait.person, self.framing)
         self._skin = StretchedSkin(portrait.image, portrait.landmarks, portrait.triangles,
                                    portrait.triangle_region)
         self._mouth = MouthInterior(portrait.image, portrait.landmarks)

@@ -13,6 +13,8 @@ samples background, the background shows unmoved; where the head moves off, the 
 shows what was behind it. Only the box where the map moves is touched."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -98,28 +100,44 @@ def inpaint_behind(image: np.ndarray, alpha: np.ndarray, landmarks: np.ndarray) 
     hole = cv2.resize((alpha > 0.05).astype(np.uint8), small.shape[1::-1],
                       interpolation=cv2.INTER_NEAREST)
     hole = cv2.dilate(hole, np.ones((2 * FRINGE + 1, 2 * FRINGE + 1), np.uint8))
+    inside = hole > 0
     width = np.ptp(landmarks[topo.FACE_OVAL, 0])
-    revealed = (hole > 0) & (cv2.distanceTransform(hole, cv2.DIST_L2, 5) <= REVEALED * width * f)
+    revealed = inside & (cv2.distanceTransform(hole, cv2.DIST_L2, 5) <= REVEALED * width * f)
     revealed[int(np.ceil((landmarks[topo.CHIN, 1] + NECK_REVEALED * width) * f)):] = False
-    # The patches over a smooth fill (what the blur below reaches past them), softened a
-    # little: their seams are a step of the plate's pixels (two at 512)...
+    # The patches over a smooth fill (what the blur below reaches past them, and what stays
+    # where no patch has a source), softened a little: their seams are a step of the plate's
+    # pixels (two at 512)...
     smooth = cv2.inpaint(small, hole, 5, cv2.INPAINT_TELEA)
-    patched = cv2.GaussianBlur(fill_from_around(smooth, hole > 0, revealed), (0, 0), 0.7)
+    patched = cv2.GaussianBlur(fill_from_around(smooth, inside, revealed), (0, 0), 0.7)
     small = np.where(revealed[..., None], np.clip(patched, 0, 255), small).astype(np.uint8)
-    # ...and deeper in, a smooth fill from them.
-    filled = cv2.inpaint(small, ((hole > 0) & ~revealed).astype(np.uint8), 5, cv2.INPAINT_TELEA)
+    # ...and deeper in, a smooth fill again, now from them.
+    filled = cv2.inpaint(small, (inside & ~revealed).astype(np.uint8), 5, cv2.INPAINT_TELEA)
     behind = cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
     cover = cv2.resize(hole.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
     cover = cv2.GaussianBlur(cover, (0, 0), 2.0 / f)[..., None]
     return image.astype(np.float32) * (1 - cover) + behind * cover
 
 
+@dataclass(frozen=True)
+class PersonLayers:
+    """A photo seen as a person over a background: the person's alpha (person_alpha) and
+    what lies behind them (inpaint_behind). They depend on the photo alone, not on how it is
+    framed: worked out once per portrait (Portrait.person)."""
+
+    alpha: np.ndarray  # (h, w) float32
+    plate: np.ndarray  # (h, w, 3) float32 RGB
+
+    @staticmethod
+    def of(image: np.ndarray, landmarks: np.ndarray) -> "PersonLayers":
+        alpha = person_alpha(image, landmarks)
+        return PersonLayers(alpha, inpaint_behind(image, alpha, landmarks))
+
+
 class Backdrop:
     """The person's alpha and the background plate of one portrait, at one output framing."""
 
-    def __init__(self, image: np.ndarray, landmarks: np.ndarray, framing: Framing):
-        self._alpha = person_alpha(image, landmarks)
-        self._plate = inpaint_behind(image, self._alpha, landmarks)
+    def __init__(self, person: PersonLayers, framing: Framing):
+        self._alpha, self._plate = person.alpha, person.plate
         w, h = framing.output_size
         # The correction is smooth (a soft alpha, a blurred plate): worked out on every
         # `step`-th output pixel and scaled up, it costs a quarter at HD sizes.

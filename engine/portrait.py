@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -10,6 +12,9 @@ from .errors import PortraitError
 from .image_io import read_image
 from .mesh import triangulate
 from .tracking import Detection, FaceTracker, face_width
+
+if TYPE_CHECKING:
+    from .backdrop import PersonLayers
 
 MAX_SQUARES = 16  # a panorama is searched in at most this many squares (each a detection)
 MIN_FACE_WIDTH = 48  # px; below this the face has too little texture to animate
@@ -29,6 +34,14 @@ class Portrait:
     @property
     def size(self) -> tuple[int, int]:
         return self.image.shape[1], self.image.shape[0]
+
+    @cached_property
+    def person(self) -> "PersonLayers":
+        """The photo as a person over a background (backdrop.PersonLayers), worked out the
+        first time the portrait is animated and kept: up to a second for a close-up, and
+        every output size, restart and protocol run animates the same portrait again."""
+        from .backdrop import PersonLayers  # (backdrop needs warp, which needs Portrait)
+        return PersonLayers.of(self.image, self.landmarks)
 
 
 def _in_squares(tracker: FaceTracker, image: np.ndarray) -> Detection:

@@ -79,3 +79,20 @@ def test_the_voice_taking_over_draws_the_inside_the_camera_no_longer_drives(astr
         assert not np.array_equal(session.render(camera).image, drawn.image)
         assert np.array_equal(session.render(camera, rest, 1.0).image,
                               session.render(rest, rest, 1.0).image)
+
+
+def test_the_person_and_the_wall_behind_are_worked_out_once_per_portrait(astronaut, monkeypatch):
+    """Finding the person and filling the wall behind them costs up to a second and depends
+    on the photo alone: a second session of the same portrait (another output size, a
+    restart) takes them from the portrait instead of working them out again."""
+    from engine import backdrop
+    from engine.portrait import portrait_from_image
+
+    portrait = portrait_from_image(astronaut, "astronaut")
+    calls = []
+    segment = backdrop.person_alpha
+    monkeypatch.setattr(backdrop, "person_alpha", lambda *a: calls.append(1) or segment(*a))
+    for size in ((256, 256), (320, 240)):
+        with Session(portrait, size) as session:
+            session.process(astronaut, 0.0)
+    assert len(calls) == 1

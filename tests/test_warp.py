@@ -605,7 +605,7 @@ def test_the_background_stays_still_and_shows_behind_a_moved_head(astronaut_port
     vacated[:, landmarks[:, 0].min().astype(int):] = False  # the hair on the left only...
     vacated[landmarks[topo.CHIN, 1].astype(int):] = False  # ...above the chin (the body stays)
     assert vacated.sum() > 200
-    plate = cv2.merge(Backdrop(image, landmarks, animator.framing)._plate_planes)
+    plate = cv2.merge(Backdrop(astronaut_portrait.person, animator.framing)._plate_planes)
     assert np.abs(out.astype(float) - plate)[vacated].mean() < 12.0
 
 
