@@ -10,7 +10,6 @@ import pytest
 
 from engine import face_topology as topo
 from engine import metrics
-from engine.backdrop import person_alpha
 from engine.demo_driver import DemoDriver
 from engine.editing import Edits
 from engine.geometry import signed_areas
@@ -230,6 +229,6 @@ def test_a_turned_photo_turned_back_covers_its_face_without_gaps(astronaut_portr
     inside = cv2.erode(inside, np.ones((3, 3), np.uint8)).astype(bool)  # off the outline
     assert inside.sum() > 500
     assert (inside & ~covered.reshape(gh, gw)).sum() <= 5  # measured: none
-    tear = TearMeter(photo, framing, person_alpha(photo.image, photo.landmarks))(
+    tear = TearMeter(photo, framing, photo.person.alpha)(
         warp, result.target)
     assert tear.hidden > 0 and tear.folds == 0

@@ -174,7 +174,6 @@ def test_the_tear_measure_finds_folds_squeezes_and_a_face_come_off(astronaut_por
     jump across the face's edge; a head turned far stays within the limits."""
     from dataclasses import replace
 
-    from engine.backdrop import person_alpha
     from engine.expression import turn_head
     from engine.tears import AREA_LIMITS, TearMeter
     from engine.session import Session
@@ -183,7 +182,7 @@ def test_the_tear_measure_finds_folds_squeezes_and_a_face_come_off(astronaut_por
     with Session(portrait, (256, 256)) as session:
         animator = session._animator
         framing = session.framing
-    meter = TearMeter(portrait, framing, person_alpha(portrait.image, portrait.landmarks))
+    meter = TearMeter(portrait, framing, portrait.person.alpha)
     rest = animator.warp(portrait.landmarks)
     target_out = framing.to_output(portrait.landmarks)
     calm = meter(rest, target_out)

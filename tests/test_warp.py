@@ -570,7 +570,7 @@ def test_the_background_stays_still_and_shows_behind_a_moved_head(astronaut_port
     faint halo there moves with the person, not left on the wall as an outline) is
     unchanged, and where the head moved off, the inpainted plate shows, not the hair
     dragged along."""
-    from engine.backdrop import Backdrop, person_alpha
+    from engine.backdrop import Backdrop
 
     image, landmarks = astronaut_portrait.image, astronaut_portrait.landmarks
     animator = PortraitAnimator(astronaut_portrait, (512, 512))
@@ -578,7 +578,7 @@ def test_the_background_stays_still_and_shows_behind_a_moved_head(astronaut_port
     moved = landmarks.copy()
     moved[:, 0] += 25
     out = animator(moved)
-    alpha = person_alpha(image, landmarks)
+    alpha = astronaut_portrait.person.alpha
     shifted = np.zeros_like(alpha)
     shifted[:, 25:] = alpha[:, :-25]
     fringed = cv2.dilate(np.maximum(alpha, shifted), np.ones((17, 17), np.uint8))
@@ -639,10 +639,10 @@ def test_the_plate_behind_the_head_carries_the_backgrounds_lines_on(astronaut_po
     a third of a face width of her edge, above her chin), it is the planks within a few grey
     levels, their seams running on behind her; a smooth fill from the edge (cv2.inpaint,
     the plate before) smears them into fans, more than twice as far off."""
-    from engine.backdrop import inpaint_behind, person_alpha
+    from engine.backdrop import inpaint_behind
 
     image, landmarks = astronaut_portrait.image, astronaut_portrait.landmarks
-    alpha = person_alpha(image, landmarks)
+    alpha = astronaut_portrait.person.alpha
     rows = np.arange(image.shape[0])
     shade = np.where((rows // 24) % 2 == 0, 170.0, 120.0)
     shade[rows % 24 < 2] = 50.0
@@ -668,14 +668,12 @@ def test_the_background_stays_still_where_the_map_reads_past_the_photos_edge(ast
     reads past it, where the render's texture is the photo mirrored. The background there is
     still the photo's (the flag), not the mirrored flag corrected by the clamped edge's colour
     (a bright blot of the stripes' difference: 45 grey levels on average, up to 232)."""
-    from engine.backdrop import person_alpha
-
     image, landmarks = astronaut_portrait.image, astronaut_portrait.landmarks
     animator = PortraitAnimator(astronaut_portrait, (512, 512))
     moved = landmarks.copy()
     moved[:, 0] += 120
     field = animator.warp(moved).expand()
-    past = (field.map_x < -1) & (person_alpha(image, landmarks) < 0.05)
+    past = (field.map_x < -1) & (astronaut_portrait.person.alpha < 0.05)
     assert past.sum() > 2000
     error = np.abs(animator(moved).astype(int) - image.astype(int)).max(2)[past]
     assert error.mean() < 1.0 and error.max() <= 3
