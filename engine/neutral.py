@@ -16,7 +16,8 @@ where it is plainly not a resting face:
   every face; a still smile that shows the teeth is its own rest, and meets the portrait's
   rest whatever it shows). It moves along the straight line in the
   opening (gap over width) that the window's frames fit, keeping the anchor's own shape off
-  that line; until the window spans enough openings, only the lips open or close.
+  that line. Until the window spans enough openings for that line, the jaw drops (or rises)
+  with the lower lip instead, the upper lip still; from one to the other smoothly.
 - Upper face (eyes, brows): a region (an eye's lids, a brow) whose anchor lies far from the
   median of the first seconds was caught mid-blink or with raised brows: it moves to that
   median. Regions near it keep the anchor's shape; what the driver does later is motion.
@@ -35,18 +36,19 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from . import face_topology as topo
+from .expression import open_mouth
 from .geometry import Similarity
 from .ramp import smoothstep
 
-OPEN = 0.05  # mouth opening (gap over width) beyond which lips are apart, not just touching
 
 
 @dataclass(frozen=True)
 class NeutralSettings:
     window: int = 150  # frames kept (every `stride`-th frame): about 10 s at 30 fps
     stride: int = 2
-    # The lower face is fitted against the opening once the window's openings span this.
-    fit_span: float = 0.15
+    # The lower face follows the line the window's frames fit against the opening once their
+    # openings span the first, wholly from the second; below, a dropped jaw (_open_jaw).
+    fit_span: tuple[float, float] = (0.1, 0.2)
     # The lips at rest are taken as parted by at most `rest_cap`: closed lips part by almost
     # nothing on every face. Except for a driver who started with the lips apart over the
     # teeth (a smile, not a word): while the mouth is still, until the openings span
@@ -108,8 +110,8 @@ class NeutralEstimator:
         self._anchor_opening = topo.mouth_opening_ratio(anchor)
         self._iod = topo.interocular(anchor)
         self.shape = self._anchor.copy()
-        _set_lip_opening(self.shape, max(self._rest(self._anchor_opening, self._anchor_opening),
-                                         portrait_opening))
+        _open_jaw(self.shape, max(self._rest(self._anchor_opening, self._anchor_opening),
+                                  portrait_opening))
         self._upper_goal = self.shape.copy()  # where the upper face's corrections head
         self._rotation = np.zeros(3)  # reference rotation vector, anchor frame
         self._rotation_goal = np.zeros(3)
@@ -153,19 +155,19 @@ class NeutralEstimator:
         # width), so a portrait open wider than the driver ever opens shows its photo's
         # opening only as wide as the driver's, never wider.
         goal = max(self._rest(low, high), self._portrait_opening)
-        shape = self.shape.copy()
-        if high - low >= s.fit_span:
+        shape = self._anchor.copy()
+        _open_jaw(shape, goal)
+        fitted = smoothstep(high - low, *s.fit_span)
+        if fitted > 0:
             # The lower face moves along the window's line from the anchor's opening to
             # `goal`, keeping the anchor's own shape off the line (a held smile stays a smile).
             # A straight line's least-squares slope, in closed form (lstsq's SVD took 6 ms).
             lower = shapes[:, self._lower].reshape(len(shapes), -1)
             centred = openings - openings.mean()
             slope = centred @ (lower - lower.mean(0)) / (centred @ centred)
-            shape[self._lower] = (self._anchor[self._lower].ravel()
-                                  + slope * (goal - self._anchor_opening)).reshape(-1, 3)
-        else:
-            shape[self._lower] = self._anchor[self._lower]
-            _set_lip_opening(shape, goal)
+            line = (self._anchor[self._lower].ravel()
+                    + slope * (goal - self._anchor_opening)).reshape(-1, 3)
+            shape[self._lower] += fitted * (line - shape[self._lower])
         self.shape[self._lower] = shape[self._lower]
         if s.settle_frames < self._kept <= s.judge_frames:
             median = np.median(shapes, 0).astype(np.float64)
@@ -196,19 +198,19 @@ def _blend(dt: float, time_constant: float) -> float:
     return 1.0 if time_constant <= 0 else 1.0 - float(np.exp(-dt / time_constant))
 
 
-def _set_lip_opening(shape: np.ndarray, opening: float) -> None:
-    """Move the inner lips of `shape` about their midline, in place, so the mouth's opening
-    (gap over width) is `opening`. A mouth open by more than `OPEN` keeps the shape of its
-    gap; a shut one has no gap worth keeping (its direction is landmark noise), so it opens
-    along the face's down axis, widest in the middle."""
-    _, upper, lower = topo.OPENINGS[0]
-    now = topo.mouth_opening_ratio(shape)
-    if now >= OPEN:
-        half_gap = (shape[lower] - shape[upper]) / 2 * (opening / now)
-    else:
-        _, down = topo.face_axes(shape)
-        width = topo.mouth_width(shape)
-        along = np.linspace(-1, 1, len(upper) + 2)[1:-1]
-        half_gap = np.zeros((len(upper), shape.shape[1]))
-        half_gap[:, :2] = np.outer((1 - along ** 2) * opening * width / 2, down)
-    topo.part(shape, upper, lower, half_gap)
+def _open_jaw(shape: np.ndarray, opening: float) -> None:
+    """Open (or close) the mouth of `shape` to `opening` (gap over width) as a jaw does, in
+    place: the jaw the expression controls drop (expression.open_mouth), the lower lip and
+    chin with it. Parting the lips alone over a jaw left where it was (before the window knew
+    how this driver's jaw moves) stretched a mid-word photo's lips over its dropped jaw into
+    a thick mouth the tracker read as open while the driver's was shut, and it popped back as
+    the window's line took over."""
+    upper, lower = topo.MOUTH_INNER_MID
+    _, down = topo.face_axes(shape)
+
+    def gap(points: np.ndarray) -> float:
+        return float((points[lower, :2] - points[upper, :2]) @ down)
+
+    per_unit = gap(open_mouth(shape, 1.0)) - gap(shape)  # the jaw's drop is linear in its amount
+    amount = (opening * topo.mouth_width(shape) - gap(shape)) / per_unit
+    shape[:] = open_mouth(shape, amount)

@@ -235,6 +235,23 @@ def test_a_portrait_open_at_rest_is_never_opened_wider_by_a_shut_driver(clip):
             assert metrics.pearson(driver[wider], output[wider]) >= 0.8, name
 
 
+def test_a_mid_word_portrait_is_shut_by_a_driver_shut_from_the_start():
+    """grid_sbwe5n's speaker sits with his lips shut for the first 11 frames, before any word
+    shows how his jaw moves. sadtalker_aoc's first frame, caught mid-word (0.49 of its mouth's
+    width), shuts from the first frame and whenever his lips are shut: its opening, found
+    again on the output, stays under 0.2. (With the lips alone drawn shut over the photo's
+    dropped jaw, it read 0.33 to 0.48 on these frames.)"""
+    frames, fps = read_clip(DRIVING / "grid_sbwe5n.mpg", 40)
+    driver = np.array([topo.mouth_opening_ratio(lm) for lm in find_landmarks(frames)])
+    shut = driver < driver.min() + 0.03
+    assert shut[:11].all()
+    portrait = _open_at_rest_portraits()["sadtalker frame 0"]
+    assert topo.mouth_opening_ratio(portrait.landmarks) > 0.4
+    output = np.array([topo.mouth_opening_ratio(lm)
+                       for lm in find_landmarks(animate(portrait, frames, fps))])
+    assert output[shut].max() <= 0.2, np.round(output, 2)
+
+
 def test_a_handheld_driver_moves_the_head_and_nothing_else():
     """lp_d12 (a handheld phone, a head that moves a lot) drives the bundled portrait: outside
     the head, hair and neck the output changes by at most 1 grey level from frame to frame on

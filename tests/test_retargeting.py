@@ -30,7 +30,10 @@ def _speech(landmarks: np.ndarray, seconds: float, start_open: float = 0.0) -> l
 
 
 def _targets(portrait: np.ndarray, driver: list[np.ndarray], follow_distance: float = 0.0):
-    estimator, retargeter = MotionEstimator(portrait), Retargeter(portrait, follow_distance)
+    # The portrait's own opening, as the session passes it (PortraitAnimator.mouth_opening):
+    # the astronaut smiles with her lips apart.
+    estimator = MotionEstimator(portrait, topo.mouth_opening_ratio(portrait))
+    retargeter = Retargeter(portrait, follow_distance)
     return [retargeter.target(estimator.measure(lm, 1 / FPS)) for lm in driver]
 
 
@@ -101,6 +104,31 @@ def test_a_shut_driver_shuts_a_wide_open_portrait(astronaut_portrait):
     assert (shut & later).sum() >= 3
     assert np.all(opening[shut & later] < 0.03)
     assert opening.max() <= own + 0.03
+
+
+def test_a_wide_open_portrait_shuts_as_a_jaw_from_the_drivers_first_frame(astronaut_portrait):
+    """A driver who sits with the lips shut has not yet shown how its jaw moves. The wide-open
+    portrait still shuts from the first frame, and as a jaw does: the lower lip and the chin
+    rise together while the upper lip stays. (Lips drawn toward each other over a jaw left
+    dropped were a thick mouth that the tracker read as open, 0.33 to 0.48 of its width on a
+    mid-word photo, until the driver's first word.)"""
+    face = astronaut_portrait.landmarks
+    width = np.linalg.norm(face[topo.MOUTH_CORNERS[0], :2] - face[topo.MOUTH_CORNERS[1], :2])
+    wide = open_mouth(face, 0.5 * width / metrics.interocular(face))
+    own = topo.mouth_opening_ratio(wide)
+    closed = face.copy()
+    upper, lower = topo.INNER_LIP_UPPER, topo.INNER_LIP_LOWER
+    closed[upper] = closed[lower] = (face[upper] + face[lower]) / 2
+    estimator, retargeter = MotionEstimator(wide, own), Retargeter(wide)
+    targets = [retargeter.target(estimator.measure(closed, 1 / FPS)) for _ in range(10)]
+    down = topo.face_axes(wide)[1]
+    top, bottom = topo.MOUTH_INNER_MID
+    for target in targets:
+        assert topo.mouth_opening_ratio(target) < 0.03
+        rise = (wide[[bottom, topo.CHIN], :2] - target[[bottom, topo.CHIN], :2]) @ down
+        assert rise[0] > 0.8 * own * width  # the lower lip shut the gap...
+        assert rise[1] > 0.8 * rise[0]  # ...and the chin came up with it
+        assert abs((target[top, :2] - wide[top, :2]) @ down) < 0.2 * rise[0]
 
 
 def _size(points: np.ndarray, portrait: np.ndarray) -> float:
