@@ -214,8 +214,10 @@ def test_a_portrait_open_at_rest_is_never_opened_wider_by_a_shut_driver(clip):
     """A grin with teeth and a mouth caught mid-word, both showing teeth. Openings (gap over
     mouth width, found again on the output) match as they are: while the driver's mouth is
     no wider than the portrait's, the output's is no wider than the portrait's own (no
-    gaping at every word); wider, it opens by no more than 1.2 times the driver's change and
-    follows it."""
+    gaping at every word); wider, it opens by no more than 1.2 times the driver's change.
+    Wherever the driver's lips are apart the output's opening follows the driver's (r >= 0.8:
+    0.89 to 0.95 here; 0.51 on retalking_1 for the mid-word photo while its neutral parted
+    the lips alone over a dropped jaw)."""
     frames, fps = read_clip(clip, 100)
     driver = np.array([topo.mouth_opening_ratio(lm) for lm in find_landmarks(frames)])
     shut = driver < driver.min() + 0.03
@@ -231,8 +233,7 @@ def test_a_portrait_open_at_rest_is_never_opened_wider_by_a_shut_driver(clip):
         assert np.all(output[driver < own] <= own + 0.03), name
         wider = driver > own + 0.03
         assert np.all(output[wider] - own <= 1.2 * (driver[wider] - own) + 0.03), name
-        if wider.sum() >= 15 and np.ptp(driver[wider]) >= 0.1:  # enough to follow
-            assert metrics.pearson(driver[wider], output[wider]) >= 0.8, name
+        assert metrics.pearson(driver[~shut], output[~shut]) >= 0.8, name
 
 
 def test_a_mid_word_portrait_is_shut_by_a_driver_shut_from_the_start():
