@@ -16,8 +16,8 @@ where it is plainly not a resting face:
   every face; a still smile that shows the teeth is its own rest, and meets the portrait's
   rest whatever it shows). It moves along the straight line in the
   opening (gap over width) that the window's frames fit, keeping the anchor's own shape off
-  that line. Until the window spans enough openings for that line, the jaw drops (or rises)
-  with the lower lip instead, the upper lip still; from one to the other smoothly.
+  that line. Until the window spans enough openings for that line, the mouth opens or shuts
+  as the Mouth-open control's jaw does instead; from one to the other smoothly.
 - Upper face (eyes, brows): a region (an eye's lids, a brow) whose anchor lies far from the
   median of the first seconds was caught mid-blink or with raised brows: it moves to that
   median. Regions near it keep the anchor's shape; what the driver does later is motion.
@@ -39,7 +39,6 @@ from . import face_topology as topo
 from .expression import open_mouth
 from .geometry import Similarity
 from .ramp import smoothstep
-
 
 
 @dataclass(frozen=True)
@@ -199,12 +198,12 @@ def _blend(dt: float, time_constant: float) -> float:
 
 
 def _open_jaw(shape: np.ndarray, opening: float) -> None:
-    """Open (or close) the mouth of `shape` to `opening` (gap over width) as a jaw does, in
-    place: the jaw the expression controls drop (expression.open_mouth), the lower lip and
-    chin with it. Parting the lips alone over a jaw left where it was (before the window knew
-    how this driver's jaw moves) stretched a mid-word photo's lips over its dropped jaw into
-    a thick mouth the tracker read as open while the driver's was shut, and it popped back as
-    the window's line took over."""
+    """Open (or close) the mouth of `shape` to `opening` (gap over width), in place, as the
+    Mouth-open control's jaw does (expression.open_mouth: lower lip and chin fully, the
+    cheeks beside them less, the upper lip lifting a little). Parting the lips alone over a
+    jaw left where it was (before the window knew how this driver's jaw moves) stretched a
+    mid-word photo's lips over its dropped jaw into a thick mouth the tracker read as open
+    while the driver's was shut, and it popped back as the window's line took over."""
     upper, lower = topo.MOUTH_INNER_MID
     _, down = topo.face_axes(shape)
 
