@@ -1,6 +1,7 @@
 """Integration on real faces (../shared/fixtures; skipped where absent)."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import cv2
@@ -14,6 +15,7 @@ from engine.evaluate import self_reenactment
 from engine.evaluate.common import animate, find_landmarks, read_clip
 from engine.evaluate.reenact import SETTINGS, read_truths
 from engine.geometry import umeyama
+from engine.mesh import MOBILE
 from engine.portrait import Portrait, load_portrait, portrait_from_image
 from engine.session import Session, Settings, default_output_size
 from engine.sources import read_all_frames
@@ -202,6 +204,7 @@ def test_an_hd_portrait_gives_an_hd_face():
 
 # A portrait whose mouth is open at rest: the driver's opening acts relative to its own.
 
+@functools.cache  # three tests: loaded once, each works out its person layers once
 def _open_at_rest_portraits() -> dict[str, Portrait]:
     first, _ = read_clip(MOTION / "sadtalker_aoc.mp4", 1)
     return {"smiling_teeth_man": load_portrait(PORTRAITS / "smiling_teeth_man.png"),
@@ -259,7 +262,6 @@ def test_the_skin_moves_as_the_drivers_does():
     eyes' distance of the truth's own landmarks on average (0.0050; 0.0067 with the
     expression smoothed three times as stiffly, when the output's landmark error was worse
     than the plain mesh warp's on this clip)."""
-    from engine.mesh import MOBILE
     truths, fps = read_truths(MOTION / "retalking_1.mp4", 60)
     targets: list[np.ndarray | None] = []
     animate(portrait_from_image(truths[0]), truths, fps, SETTINGS, targets=targets)

@@ -11,6 +11,7 @@ from engine import metrics
 from engine.demo_driver import DemoDriver
 from engine.expression import close_eyes, open_mouth, raise_brows, smile, turn_head
 from engine.geometry import Stretch, signed_areas, umeyama
+from engine.mesh import MOBILE
 from engine.motion import MotionEstimator
 from engine.retarget import Retargeter
 from engine.session import Session
@@ -137,7 +138,6 @@ def test_the_skins_own_move_is_kept_and_its_noise_is_not(astronaut_portrait):
     between the lower lip and the chin moved down on its own (a pout, a word), more than a
     tenth reaches the expression (a twentieth at the old stiffness, 10); of noise on every
     skin landmark, less than a fifth."""
-    from engine.mesh import MOBILE
     face = astronaut_portrait.landmarks
     iod, down = metrics.interocular(face), topo.face_axes(face)[1]
     patch = np.array([18, 200, 83, 313, 201, 421, 182, 406])
