@@ -34,6 +34,11 @@ RIM = 0.05
 # itself).
 PAINT_FROM = (0.0, 0.03)
 WHITE_SPREAD = (0.08, 0.4)  # eye widths: the white is spread by these blurs, the finer first
+# An eye's white is far greyer than the skin about it (0.1 - 0.2 of the skin's colourfulness
+# where a photo shows it clearly). A small or blurred eye's "white" is mostly lid skin
+# (lp_d14's: 0.9 of the skin's), and a glance aside painted a skin-coloured wedge beside the
+# iris: the completed white keeps at most this share of the skin's colourfulness.
+WHITE_CHROMA = 0.3
 IRIS_RINGS = 6  # the hidden iris takes the mean colour of the shown iris in these many rings
 IRIS_SEEN = 0.85  # ...read within this share of its radius
 # The lids shade the eyeball near them (the upper more: lashes and their shadow). The photo's
@@ -43,7 +48,7 @@ IRIS_SEEN = 0.85  # ...read within this share of its radius
 SHADE_STEP = 0.02
 SHADE_BINS = 10
 SHADE_RANGE = (0.5, 1.2)
-SOFT = 1.5  # photo pixels over which the photo's eyeball fades into the completed one
+SOFT = 3.0  # photo pixels over which the photo's eyeball fades into the completed one
 
 # Each eye's opening ring, corners (the image's left first: PartAxes' v runs down the face)
 # and iris centre, in warp.eyeball_placement's order.
@@ -190,11 +195,14 @@ def _completed(image: np.ndarray, landmarks: np.ndarray, eye: tuple, blur: float
     if seen_white.any():
         luma = rgb @ LUMA
         seen_white &= luma >= np.median(luma[seen_white])
-    white = _spread(rgb, seen_white, width)
+    white = _greyed(_spread(rgb, seen_white, width), seen_white, np.median(rgb[opening == 0], 0))
     disc = np.clip((1.0 - distance) * radius + 0.5, 0.0, 1.0)[..., None]
     completed = disc * _iris_rings(rgb, shown, distance, white) + (1.0 - disc) * white
-    # The photo itself where it shows the eyeball, faded into the completion over a few pixels.
-    soft = cv2.GaussianBlur(shown.astype(np.float32), (0, 0), SOFT)[..., None] * shown[..., None]
+    # The photo itself where it shows the eyeball, faded into the completion over a few pixels
+    # from none at the edge of what it shows (cut off there, half way, the seam showed as a
+    # stepped line across a glance's white).
+    soft = np.clip(cv2.distanceTransform(shown.astype(np.uint8), cv2.DIST_L2, 3) / SOFT,
+                   0.0, 1.0)[..., None]
     texture = soft * rgb + (1.0 - soft) * completed
     # The iris the photo shows, a pixel wider, filled in from the white and lids about it.
     on_iris = ((from_centre < radius + 1.0)
@@ -266,6 +274,16 @@ def _spread(rgb: np.ndarray, known: np.ndarray, width: float) -> np.ndarray:
     out = np.where(coarse[1] > 1e-4, coarse[0], mean)  # past the coarse reach: the mean
     reach = np.clip(fine[1] / 0.2, 0.0, 1.0)
     return reach * fine[0] + (1.0 - reach) * out
+
+
+def _greyed(white: np.ndarray, seen: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """`white` with its colour (its difference from grey) scaled down so that, over the
+    `seen` pixels, it is at most WHITE_CHROMA of the `skin` colour's."""
+    luma = (white @ LUMA)[..., None]
+    colour = white - luma
+    own = float(np.linalg.norm(colour[seen].mean(0))) if seen.any() else 0.0
+    allowed = WHITE_CHROMA * float(np.linalg.norm(skin - skin @ LUMA))
+    return luma + colour * min(1.0, allowed / max(own, 1e-6))
 
 
 def _iris_rings(rgb: np.ndarray, known: np.ndarray, distance: np.ndarray,

@@ -181,6 +181,42 @@ def test_a_look_to_the_limits_shows_eyeball_not_the_lids_skin(astronaut_portrait
             assert lid_skin[inside].mean() < 0.01, (x, y)
 
 
+def test_an_eye_white_the_photo_blurs_into_skin_is_completed_greyer_than_skin(
+        astronaut_portrait):
+    """A small or blurred eye's visible white is mostly lid skin in colour (lp_d14's: 0.9 of
+    the skin's colourfulness), and a glance aside painted a skin-coloured wedge beside the
+    iris. Here the astronaut's whites are painted her skin's colour: the completed white
+    past her openings keeps at most eyeballs.WHITE_CHROMA of the skin's colourfulness (it
+    kept all of it before)."""
+    p = astronaut_portrait.landmarks
+
+    def completed_colour(image: np.ndarray) -> tuple[float, float]:
+        """The completed white's colourfulness past the right eye's opening (beyond its
+        reach into the box's corners), and the skin's about it."""
+        ring, corners, iris = eyeballs._EYES[0]
+        eyeball = eyeballs._completed(image, p, eyeballs._EYES[0], 0.0)
+        far = cv2.dilate(eyeball.opening, np.ones((9, 9), np.uint8)) == 0
+        white = eyeball.texture[far]
+        x0, y0 = eyeball.origin
+        h, w = far.shape
+        skin = np.median(image[y0:y0 + h, x0:x0 + w][far].astype(np.float32), 0)
+
+        def colourfulness(rgb: np.ndarray) -> float:
+            return float(np.linalg.norm(rgb - rgb @ LUMA))
+        return colourfulness(white.mean(0)), colourfulness(skin)
+
+    skinned = astronaut_portrait.image.copy()
+    for ring, _, iris in eyeballs._EYES:
+        opening = np.zeros(skinned.shape[:2], np.uint8)
+        cv2.fillPoly(opening, [np.round(p[ring, :2]).astype(np.int32)], 1)
+        about = cv2.dilate(opening, np.ones((25, 25), np.uint8)) - opening
+        ys, xs = np.nonzero(opening)
+        white = np.hypot(xs - p[iris, 0], ys - p[iris, 1]) > 1.2 * topo.iris_radius(p, iris)
+        skinned[ys[white], xs[white]] = np.median(skinned[about > 0], 0)
+    greyed, skin = completed_colour(skinned)
+    assert greyed <= eyeballs.WHITE_CHROMA * skin * 1.05
+
+
 @pytest.mark.parametrize("size", [(256, 256), (512, 512), (1280, 720)])
 def test_completed_eyeballs_leave_a_still_face_as_the_photo(astronaut_portrait, size,
                                                             monkeypatch):
