@@ -390,6 +390,58 @@ def test_a_wide_open_photo_half_shut_still_shows_teeth_and_shut_shows_lips():
     assert opening < 0.04 and shown < 0.1 * at_rest
 
 
+@pytest.mark.parametrize("opening", [0.01, 0.02])
+def test_shut_lips_meet_along_one_soft_line(astronaut_portrait, opening):
+    """The astronaut's parted smile shut by the target: the lips meet along a shadow line,
+    darker than the lips at every point from corner to corner (the gap between the shut
+    inner-lip landmarks alone, which touch and cross, drew it as dashes: at a hundredth of
+    the mouth's width some of its columns were 0.9 as bright as the lips), and soft, not a
+    black thread (0.45 of the lips at the darkest)."""
+    p = astronaut_portrait
+    amount = brentq(lambda a: topo.mouth_opening_ratio(open_mouth(p.landmarks, -a)) - opening,
+                    0.0, 0.1)  # past about 0.1 the lips cross and the opening grows again
+    target = open_mouth(p.landmarks, -amount)
+    animator, framing = _renderer(p)
+    luma = animator(target).astype(np.float32) @ LUMA
+    t_out = framing.to_output(target)
+    lips = np.zeros(luma.shape, np.uint8)
+    cv2.fillPoly(lips, [np.round(t_out[topo.OUTER_LIP_RING, :2]).astype(np.int32)], 1)
+    axes = mouth_axes(t_out)
+    darkest = []
+    for u in np.linspace(-0.6, 0.6, 25):
+        middle = (axes.curve(topo.INNER_LIP_UPPER, np.array([u]))[0]
+                  + axes.curve(topo.INNER_LIP_LOWER, np.array([u]))[0]) / 2
+        xs, ys = axes.to_xy(np.full(25, u), middle + np.linspace(-0.06, 0.06, 25) * axes.width)
+        darkest.append(cv2.remap(luma, xs[None], ys[None], cv2.INTER_LINEAR).min())
+    darkest = np.array(darkest) / np.median(luma[lips == 1])
+    assert darkest.max() < 0.82 and darkest.min() > 0.5, darkest.round(2)
+
+
+def test_what_covers_teeth_carried_onto_the_lips_takes_the_lips_colour_about_it(
+        astronaut_portrait):
+    """Closing a photo's open mouth carries some of its teeth onto the lips, and the lips'
+    colour is painted over them (MouthInterior.cover_teeth). One flat colour showed as a
+    patch with a hard edge on a lip lit brighter at one end: here the lips run from dark on
+    the left to bright on the right, and what covers a band across them follows."""
+    p = astronaut_portrait.landmarks
+    mouth = MouthInterior(astronaut_portrait.image, p)
+    x0, y0 = np.floor(p[topo.OUTER_LIP_RING, :2].min(0)).astype(int) - 4
+    x1, y1 = np.ceil(p[topo.OUTER_LIP_RING, :2].max(0)).astype(int) + 4
+    ramp = np.linspace(60.0, 220.0, x1 - x0, dtype=np.float32)
+    pixels = np.repeat(np.broadcast_to(ramp[None, :, None], (y1 - y0, x1 - x0, 1)), 3, 2)
+    lips = np.zeros((y1 - y0, x1 - x0), np.float32)
+    cv2.fillPoly(lips, [np.round(p[topo.OUTER_LIP_RING, :2] - [x0, y0]).astype(np.int32)], 1)
+    bands = (slice(8, 16), slice(-16, -8))  # one band near each end of the lips
+    covered = np.zeros_like(lips)
+    for band in bands:
+        covered[:, band] = 1.0
+    fill = mouth._lips_about(pixels, lips * (1.0 - covered), float(x1 - x0))
+    for band in bands:
+        shown = (lips[:, band] == 1)
+        error = np.abs(fill[:, band][shown] - pixels[:, band][shown]).mean()
+        assert error < 0.1 * (ramp[-1] - ramp[0]), band
+
+
 @needs_fixtures
 def test_closed_mouth_portrait_gets_drawn_teeth_in_its_own_light():
     portrait = load_portrait(PORTRAITS / "biden.jpg")
