@@ -2,6 +2,7 @@
 so the same edit looks the same on any face at any size."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from scipy.spatial.transform import Rotation
 
@@ -18,7 +19,8 @@ def open_mouth(points: np.ndarray, amount: float) -> np.ndarray:
     """Drop the jaw by `amount` × inter-ocular distance: lower lip and chin fully, the cheeks
     beside them less, the upper lip lifts a little, as one band. (A smile's upper lip lies
     below the line between its raised corners: moved as the lower face, it was torn from its
-    inner edge and its sliver of photo stretched into vertical streaks.)"""
+    inner edge and its sliver of photo stretched into vertical streaks.) The lips hinge at
+    the corners: the opening is a lens."""
     out = points.copy()
     right, down, iod = _face_axes(points)
     mouth = points[list(topo.MOUTH_CORNERS), :2]
@@ -29,8 +31,27 @@ def open_mouth(points: np.ndarray, amount: float) -> np.ndarray:
     below = rel @ down
     weight = np.clip(1 - lateral ** 2, 0, 1) * np.clip(below / (0.1 * iod) + 0.5, 0, 1)
     weight[topo.UPPER_LIP] = -0.15
+    # The lips' move eases from the middle's to the corners' own along an ellipse. (Moved as
+    # the band below them, the lips beside the corners opened nearly as far as the middle,
+    # and a wide-open mouth was a box with straight walls at its corners: a mask's.) Each
+    # lip's contours ease alike, column by column: eased each by its own place, a smile's
+    # upper lip contours (a pixel or two apart) crossed beside the corners.
+    along = np.clip(np.abs(rel @ right) / half_width, 0, 1)
+    for lip in (topo.UPPER_LIP, topo.LOWER_LIP):
+        columns = lip.reshape(4, -1)
+        along[columns] = along[columns].mean(0)
+    lips = _within(points, topo.OUTER_LIP_RING)  # every contour of both lips
+    corner = weight[list(topo.MOUTH_CORNERS)].mean()
+    weight[lips] = corner + (weight[lips] - corner) * np.sqrt(1 - along[lips] ** 2)
     out[:, :2] += np.outer(weight * amount * iod, down)
     return out
+
+
+def _within(points: np.ndarray, ring: np.ndarray) -> np.ndarray:
+    """Indices of the landmarks on or inside the polygon `ring` (landmark indices)."""
+    polygon = points[ring, :2].astype(np.float32)
+    return np.flatnonzero([cv2.pointPolygonTest(polygon, (float(x), float(y)), True) >= -0.5
+                           for x, y in points[:, :2]])
 
 
 LIDS_MEET = 0.25  # closed lids meet this far up from the lower lid, as real lids do
