@@ -133,6 +133,7 @@ _SEEN_U, _SEEN_DEPTH = np.meshgrid(np.linspace(-1, 1, SEEN_GRID[0], dtype=np.flo
 SEEN_FROM = (0.04, 0.1)
 SEEN_STRETCH = (2.0, 4.0)
 SEEN_TEETH = (0.3, 0.8)
+LIP_HUES_APART = 10.0  # degrees between two lips' colours past which their hues are not alike
 
 
 def mouth_axes(points: np.ndarray) -> PartAxes:
@@ -383,7 +384,14 @@ class MouthInterior:
         pixels = cv2.remap(seen.pixels, (f.u + 1) * ((columns - 1) / 2), f.depth * (rows - 1),
                            cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         teeth = smoothstep(_toward_teeth(pixels, seen.lip, seen.teeth), *SEEN_TEETH)[..., None]
-        as_lips = pixels * (self._lip / np.maximum(seen.lip, 1.0))
+        # Channel by channel where the two lips' hues agree (the same face: its inside as the
+        # camera sees it), by brightness as they part: the ratio of a coral-lipped driver's
+        # lips to a paler portrait's, channel by channel, turned its pink tongue lilac.
+        by_channel = pixels * (self._lip / np.maximum(seen.lip, 1.0))
+        by_brightness = ((pixels @ LUMA)[..., None]
+                         * (self._lip / max(float(seen.lip @ LUMA), 1.0)))
+        alike = max(1.0 - _hue_angle(self._lip, seen.lip) / LIP_HUES_APART, 0.0)
+        as_lips = by_brightness + alike * (by_channel - by_brightness)
         as_teeth = ((pixels @ LUMA)[..., None]
                     * (self._lit_teeth / max(float(seen.teeth @ LUMA), 1.0)))
         recoloured = as_lips + teeth * (as_teeth - as_lips)
@@ -636,6 +644,12 @@ def _down_to_row_edge(teeth: np.ndarray, width: float, edge: float) -> np.ndarra
 def _feather(width: float, share: float) -> float:
     """A soft edge of `share` of a mouth `width` pixels wide, in pixels (at least 0.8)."""
     return max(width * share, 0.8)
+
+
+def _hue_angle(a: np.ndarray, b: np.ndarray) -> float:
+    """The angle (degrees) between two RGB colours: 0 for one hue at any brightness."""
+    cosine = float(a @ b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-6)
+    return float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
 
 
 def _toward_teeth(rgb: np.ndarray, lip: np.ndarray, teeth: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from engine.editing import Edits
 from engine.expression import close_eyes, look, open_mouth
 from engine.animator import PortraitAnimator
 from engine import eyeballs
-from engine.mouth import MouthInterior, mouth_axes, skin_pixels
+from engine.mouth import SEEN_GRID, MouthFrame, MouthInterior, SeenInside, mouth_axes, skin_pixels
 from engine.painting import LUMA, PartAxes
 from engine.evaluate.common import read_clip
 from engine.portrait import load_portrait, portrait_from_image
@@ -535,6 +535,41 @@ def test_the_inside_shows_what_the_drivers_camera_sees_in_the_portraits_colours(
     # In his lips' hue: redder than the drawn teeth's grey.
     redness = {name: float(np.median(p[:, 0] - p[:, 1:].mean(1))) for name, p in inside.items()}
     assert redness["tongue"] > np.median(drawn[:, 0] - drawn[:, 1:].mean(1)) + 10, redness
+
+
+def _seen(rows: list[tuple[float, tuple[float, float, float]]], lip, teeth, opening):
+    """A driver's inside (SeenInside) of bands, each (its share of the way down from the
+    upper lip, its colour), over the whole mouth's width."""
+    pixels = np.zeros((SEEN_GRID[1], SEEN_GRID[0], 3), np.float32)
+    start = 0
+    for share, colour in rows:
+        stop = start + int(round(share * SEEN_GRID[1]))
+        pixels[start:stop] = colour
+        start = stop
+    return SeenInside(pixels, np.asarray(lip, np.float32), np.asarray(teeth, np.float32), opening)
+
+
+def test_a_drivers_inside_takes_the_portraits_lip_hue_not_a_shifted_one(astronaut_portrait):
+    """The driver's pink tongue under its coral lips, drawn in a portrait with paler lips:
+    recoloured channel by channel (the ratio of the two lips' colours) it came out lilac;
+    by brightness it takes the portrait's lips' hue. Under lips of the portrait's own hue
+    (the same face) it keeps its own colour."""
+    mouth = MouthInterior(astronaut_portrait.image, astronaut_portrait.landmarks)
+    target_out = open_mouth(astronaut_portrait.landmarks, 0.2)
+    frame = MouthFrame.of(mouth_axes(target_out), *np.meshgrid(np.arange(200, 320.0),
+                                                               np.arange(240, 330.0)))
+    tongue, lip = (220, 110, 120), (235, 115, 95)
+    seen = _seen([(1.0, tongue)], lip, (230, 225, 215), 0.3)
+    drawn = np.zeros(frame.u.shape + (3,), np.float32)
+    recoloured = mouth._seen(frame, seen, drawn, 1.0).reshape(-1, 3).mean(0)
+
+    def hue_angle(a, b):
+        a, b = np.asarray(a, float), np.asarray(b, float)
+        return np.degrees(np.arccos(np.clip(a @ b / np.linalg.norm(a) / np.linalg.norm(b), -1, 1)))
+    assert hue_angle(recoloured, mouth._lip) < 1.0, (recoloured, mouth._lip)
+    same = _seen([(1.0, tongue)], mouth._lip, (230, 225, 215), 0.3)
+    np.testing.assert_allclose(mouth._seen(frame, same, drawn, 1.0).reshape(-1, 3).mean(0),
+                               tongue, atol=1.0)
 
 
 @needs_fixtures
