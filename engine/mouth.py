@@ -133,6 +133,7 @@ _SEEN_U, _SEEN_DEPTH = np.meshgrid(np.linspace(-1, 1, SEEN_GRID[0], dtype=np.flo
 SEEN_FROM = (0.04, 0.1)
 SEEN_STRETCH = (2.0, 4.0)
 SEEN_TEETH = (0.3, 0.8)
+ROWS_ALONG = 2.0  # grid columns over which how much of a row of teeth shows is smoothed
 LIP_HUES_APART = 10.0  # degrees between two lips' colours past which their hues are not alike
 
 
@@ -350,8 +351,13 @@ class MouthInterior:
             if seen_weight > 0.0:
                 interior = self._seen(frame, seen, interior, seen_weight)
             if self._real is not None:
-                for layer in self._real_layers(frame):
-                    cover = cv2.merge([layer[..., 3]] * 3)
+                # The portrait's own rows of teeth show as far as the driver's do where its
+                # inside is seen: a smile's teeth carried into every open mouth covered the
+                # dark inside and tongue of a speaking one (its upper lip hides its teeth).
+                shown = _rows_shown(seen, frame) if seen_weight > 0.0 else (1.0, 1.0)
+                for layer, row in zip(self._real_layers(frame), shown[::-1]):  # lower, upper
+                    cover = layer[..., 3] * (1.0 - seen_weight * (1.0 - row))
+                    cover = cv2.merge([cover] * 3)
                     interior = interior + cover * (layer[..., :3] - interior)
         blend(image, (x0, y0, x1, y1), alpha * mask, interior)
         return placed
@@ -613,6 +619,20 @@ def _seen_weight(seen: SeenInside | None, opening: float) -> float:
         return 0.0
     return seen.share * float(smoothstep(seen.opening, *SEEN_FROM)
                               * (1.0 - smoothstep(opening / seen.opening, *SEEN_STRETCH)))
+
+
+def _rows_shown(seen: SeenInside, f: MouthFrame) -> tuple[np.ndarray, np.ndarray]:
+    """How much of its upper and of its lower row of teeth the driver shows (0 to 1) at each
+    pixel of `f`'s place along the mouth: the most teeth-like of its seen pixels in the
+    upper and in the lower half between its lips, smoothed along the mouth."""
+    teeth = smoothstep(_toward_teeth(seen.pixels, seen.lip, seen.teeth), *SEEN_TEETH)
+    half = SEEN_GRID[1] // 2
+    along = np.linspace(-1.0, 1.0, SEEN_GRID[0])
+    rows = []
+    for part in (teeth[:half], teeth[half:]):
+        shown = cv2.GaussianBlur(part.max(0).astype(np.float32)[None], (0, 0), ROWS_ALONG)[0]
+        rows.append(np.interp(f.u, along, shown).astype(np.float32))
+    return rows[0], rows[1]
 
 
 def _teeth_region(teeth: np.ndarray, width: float) -> np.ndarray:

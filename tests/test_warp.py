@@ -572,6 +572,31 @@ def test_a_drivers_inside_takes_the_portraits_lip_hue_not_a_shifted_one(astronau
                                tongue, atol=1.0)
 
 
+def test_a_photos_own_teeth_show_only_as_far_as_the_drivers_do(astronaut_portrait):
+    """The astronaut smiles with her upper teeth; a speaking driver's upper lip often hides
+    its own. Where the driver's camera sees no upper teeth (its inside dark above a tongue),
+    her teeth are not carried into the opened mouth: the inside is the driver's. Where it
+    sees them, they are hers."""
+    animator, framing = _renderer(astronaut_portrait)
+    target = open_mouth(astronaut_portrait.landmarks, 0.2)
+    target_out = framing.to_output(target)
+    warp_ = animator.warp(target)
+    lip, teeth = (200, 90, 90), (230, 225, 215)
+    opening = topo.mouth_opening_ratio(target_out)
+    upper = {}
+    for name, top in (("hidden", (40, 20, 20)), ("shown", teeth)):
+        seen = _seen([(0.4, top), (0.6, (170, 80, 80))], lip, teeth, opening)
+        image = animator.render(warp_, target, seen=seen)
+        axes = mouth_axes(target_out)
+        u = np.linspace(-0.4, 0.4, 9)
+        v_up, v_low = (axes.curve(ring, u) for ring in (topo.INNER_LIP_UPPER,
+                                                          topo.INNER_LIP_LOWER))
+        xs, ys = axes.to_xy(u, v_up + 0.2 * (v_low - v_up))  # a fifth of the way down
+        samples = cv2.remap(image.astype(np.float32), xs[None], ys[None], cv2.INTER_LINEAR)[0]
+        upper[name] = float(np.median(samples @ LUMA))
+    assert upper["hidden"] < 0.5 * upper["shown"], upper
+
+
 @needs_fixtures
 def test_an_inside_stretched_far_past_the_drivers_is_drawn():
     """The Mouth-open control on a driver speaking through a slit: the slit stretched four
