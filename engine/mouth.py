@@ -322,7 +322,7 @@ class MouthInterior:
         sigma = LIPS_SPREAD * width
         total = cv2.GaussianBlur(lips, (0, 0), sigma)[..., None]
         spread = cv2.GaussianBlur(pixels.astype(np.float32) * lips[..., None], (0, 0), sigma)
-        near = np.clip(total / 0.05, 0.0, 1.0)
+        near = np.clip(total / 0.05, 0.0, 1.0)  # a twentieth of a lip pixel's weight: enough
         return near * spread / np.maximum(total, 1e-6) + (1.0 - near) * self._lip
 
     def apply(self, image: np.ndarray, target_out: np.ndarray, placed: Placement | None = None,
