@@ -2,7 +2,6 @@
 so the same edit looks the same on any face at any size."""
 from __future__ import annotations
 
-import cv2
 import numpy as np
 from scipy.spatial.transform import Rotation
 
@@ -40,18 +39,11 @@ def open_mouth(points: np.ndarray, amount: float) -> np.ndarray:
     for lip in (topo.UPPER_LIP, topo.LOWER_LIP):
         columns = lip.reshape(4, -1)
         along[columns] = along[columns].mean(0)
-    lips = _within(points, topo.OUTER_LIP_RING)  # every contour of both lips
+    lips = topo.LIPS
     corner = weight[list(topo.MOUTH_CORNERS)].mean()
     weight[lips] = corner + (weight[lips] - corner) * np.sqrt(1 - along[lips] ** 2)
     out[:, :2] += np.outer(weight * amount * iod, down)
     return out
-
-
-def _within(points: np.ndarray, ring: np.ndarray) -> np.ndarray:
-    """Indices of the landmarks on or inside the polygon `ring` (landmark indices)."""
-    polygon = points[ring, :2].astype(np.float32)
-    return np.flatnonzero([cv2.pointPolygonTest(polygon, (float(x), float(y)), True) >= -0.5
-                           for x, y in points[:, :2]])
 
 
 LIDS_MEET = 0.25  # closed lids meet this far up from the lower lid, as real lids do

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from . import face_topology as topo
-from .painting import LUMA, PartAxes, blend, part_box
+from .painting import LUMA, PartAxes, blend, normalised_blur, part_box
 from .ramp import smoothstep
 from .warp import CoarseWarp, eyeball_placement
 
@@ -264,9 +264,7 @@ def _spread(rgb: np.ndarray, known: np.ndarray, width: float) -> np.ndarray:
 
     def blurred(share: float) -> tuple[np.ndarray, np.ndarray]:
         """The normalised blur at `share` eye widths, and how much known weight it had."""
-        w = cv2.GaussianBlur(weight, (0, 0), share * width)
-        fill = (cv2.GaussianBlur(rgb * weight[..., None], (0, 0), share * width)
-                / np.maximum(w, 1e-6)[..., None])
+        fill, w = normalised_blur(rgb, weight, share * width)
         return fill, w[..., None]
 
     fine, coarse = (blurred(share) for share in WHITE_SPREAD)

@@ -37,6 +37,8 @@ LOWER_LIP = np.array([95, 88, 178, 87, 14, 317, 402, 318, 324,
                       96, 89, 179, 86, 15, 316, 403, 319, 325,
                       77, 90, 180, 85, 16, 315, 404, 320, 307,
                       146, 91, 181, 84, 17, 314, 405, 321, 375])
+# Every contour of both lips: the two above, and the corner points each contour ends on.
+LIPS = np.unique(np.concatenate([UPPER_LIP, LOWER_LIP, [61, 62, 76, 78, 291, 292, 306, 308]]))
 MOUTH_INNER_MID = (13, 14)
 MOUTH_CORNERS = (61, 291)
 

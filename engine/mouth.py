@@ -30,7 +30,7 @@ import numpy as np
 from scipy.ndimage import maximum_filter1d
 
 from . import face_topology as topo
-from .painting import LUMA, PartAxes, blend, part_box
+from .painting import LUMA, PartAxes, blend, normalised_blur, part_box
 from .ramp import smoothstep
 
 if TYPE_CHECKING:
@@ -319,11 +319,9 @@ class MouthInterior:
         wide): the lip pixels (weights `lips`) spread by a normalised blur; the portrait's lip
         colour where none are near. One flat colour over what the warp carries onto the lips
         showed as a patch with a hard edge on a shaded lip."""
-        sigma = LIPS_SPREAD * width
-        total = cv2.GaussianBlur(lips, (0, 0), sigma)[..., None]
-        spread = cv2.GaussianBlur(pixels.astype(np.float32) * lips[..., None], (0, 0), sigma)
-        near = np.clip(total / 0.05, 0.0, 1.0)  # a twentieth of a lip pixel's weight: enough
-        return near * spread / np.maximum(total, 1e-6) + (1.0 - near) * self._lip
+        spread, total = normalised_blur(pixels.astype(np.float32), lips, LIPS_SPREAD * width)
+        near = np.clip(total / 0.05, 0.0, 1.0)[..., None]  # a twentieth of a lip pixel's weight
+        return near * spread + (1.0 - near) * self._lip
 
     def apply(self, image: np.ndarray, target_out: np.ndarray, placed: Placement | None = None,
               seen: SeenInside | None = None) -> Placement | None:

@@ -70,3 +70,13 @@ def blend(image: np.ndarray, box: tuple[int, int, int, int], coverage: np.ndarra
     blended = cv2.add(region, cv2.multiply(a, colour - region, dtype=cv2.CV_32F),
                       dtype=cv2.CV_32F)
     image[y0:y1, x0:x1] = np.clip(blended, 0, 255).astype(np.uint8)
+
+
+def normalised_blur(values: np.ndarray, weight: np.ndarray, sigma: float
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """`values` (h, w, channels) where `weight` (h, w) holds them, spread over their
+    surroundings by a Gaussian blur of `sigma` pixels normalised by the blurred weight: the
+    spread values, and the blurred weight (how much known weight reached each pixel)."""
+    total = cv2.GaussianBlur(weight, (0, 0), sigma)
+    spread = cv2.GaussianBlur(values * weight[..., None], (0, 0), sigma)
+    return spread / np.maximum(total, 1e-6)[..., None], total

@@ -23,7 +23,7 @@ import numpy as np
 from . import face_topology as topo
 from .geometry import signed_areas
 from .mesh import SKIN
-from .painting import blend
+from .painting import blend, normalised_blur
 from .ramp import smoothstep
 from .warp import CoarseWarp, cells_box
 
@@ -65,10 +65,7 @@ def skin_plate(image: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray, np
     sigma = max(1.0, FILL_SIGMA * width)
     for ring in (topo.OUTER_LIP_RING, topo.RIGHT_EYE_RING, topo.LEFT_EYE_RING):  # skin only
         cv2.fillPoly(inside, [np.round(landmarks[ring, :2] - [x0, y0]).astype(np.int32)], 0)
-    mask = inside.astype(np.float32)
-    weight = cv2.GaussianBlur(mask, (0, 0), sigma)
-    spread = cv2.GaussianBlur(photo * mask[..., None], (0, 0), sigma)
-    plate = spread / np.maximum(weight, 1e-6)[..., None]
+    plate, weight = normalised_blur(photo, inside.astype(np.float32), sigma)
     # Far from any skin nothing is continued (and nothing there is drawn from the plate).
     plate[weight < 1e-4] = photo[weight < 1e-4]
     return plate.astype(np.float32), np.float32([x0, y0])
