@@ -50,6 +50,9 @@ NECK_STRETCH = 0.4
 # begins: what moves below the chin is not made to reach further.
 NECK_SETTLED = 0.05
 EDGE_FALLOFF = (0.0, 0.12)  # the face edge's own non-rigid motion
+# ...spread from the outline's landmarks and this many evenly spaced points along each
+# stretch between two (DenseMotion._outside_field).
+OUTLINE_STEPS = 4
 SHELL_FROM_DEG = (3.0, 10.0)  # out-of-plane turn over which the head shell takes over
 # Closing lids: from this share of the way closed the margins sample lid skin, fully by the
 # second; by this share of the way to the skin above.
@@ -196,6 +199,13 @@ def _past_outline(points: np.ndarray, outline: np.ndarray) -> tuple[np.ndarray, 
         away_x[nearer], away_y[nearer] = offx[nearer], offy[nearer]
     unit = signed / np.maximum(best, 1e-9)
     return signed * best, np.stack([away_x * unit, away_y * unit], 1)
+
+
+def _along_outline(outline: np.ndarray) -> np.ndarray:
+    """A closed outline's points with OUTLINE_STEPS - 1 more evenly between each and the next."""
+    along = np.arange(OUTLINE_STEPS) / OUTLINE_STEPS
+    step = np.roll(outline, -1, 0) - outline
+    return (outline[:, None] + along[None, :, None] * step[:, None]).reshape(-1, outline.shape[1])
 
 
 def union_box(*boxes: tuple[slice, slice] | None) -> tuple[slice, slice] | None:
@@ -552,6 +562,7 @@ class DenseMotion:
                               np.ascontiguousarray(base[..., 1], np.float32))
         self._src = portrait.landmarks[:, :2]
         self._photo_face_centre = self._src[topo.FACE_OVAL].mean(0)  # (_jumping_quads)
+        self._photo_outline = _along_outline(self._src[topo.FACE_OVAL])  # (_outside_field)
         self._rigid = topo.rigid_points(portrait.landmarks)
         # Each triangle's eye (its place in _EYES), -1 for none.
         self._eye_of_triangle = np.full(len(portrait.triangles), -1, np.int64)
@@ -1026,11 +1037,15 @@ class DenseMotion:
         nearly frontal, by its flat similarity, fading out with distance from the face; turned
         out of the picture plane, on the head shell (head_shell.py), which gives them parallax.
         The face edge's own non-rigid motion (a dropping jaw) is spread only over a narrow
-        band, so the neck and hair beside the jaw do not stretch with every word."""
+        band, so the neck and hair beside the jaw do not stretch with every word. It is
+        spread from points all along the outline: spread from its landmarks alone (a webcam
+        face's are 25 pixels apart, past the coarse cells), each held its own motion about
+        itself and the field stepped between them, and where the steps met a neck sheared
+        by a head moved aside it was squeezed past the area limits (sadtalker_aoc)."""
         rigid = umeyama(t_out[self._rigid, :2], self._src[self._rigid])
         head = umeyama(t_out[self._rigid], self._portrait.landmarks[self._rigid])
-        oval_out = t_out[topo.FACE_OVAL, :2]
-        residual = self._src[topo.FACE_OVAL] - rigid.apply(oval_out)
+        oval_out = _along_outline(t_out[topo.FACE_OVAL, :2])
+        residual = self._photo_outline - rigid.apply(oval_out)
         d2 = ((self._coarse_out[:, None, 0] - oval_out[None, :, 0]) ** 2
               + (self._coarse_out[:, None, 1] - oval_out[None, :, 1]) ** 2)
         weights = 1.0 / (d2 + 1.0)

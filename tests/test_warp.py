@@ -1019,6 +1019,47 @@ def test_a_head_moved_far_sideways_over_a_short_neck_shears_it_evenly(astronaut,
     assert tear.folds == 0 and tear.outside == 0 and tear.least_area > 0.3
 
 
+@pytest.fixture(scope="module")
+def astronaut_close_up(astronaut):
+    """The astronaut's head enlarged to a face 280 pixels wide in 768: wider apart than
+    the field outside the face's coarse cells, as a webcam's face is."""
+    from engine.portrait import portrait_from_image
+
+    image = cv2.resize(astronaut[10:266, 60:316], (768, 768), interpolation=cv2.INTER_CUBIC)
+    return portrait_from_image(np.ascontiguousarray(image), "astronaut, close up")
+
+
+@pytest.mark.parametrize("move", [(0.0, 0.0), (0.3, -0.1)])  # face widths
+def test_the_jaws_own_motion_runs_on_past_the_outline_evenly(astronaut_close_up, move):
+    """A dropped jaw (and the head moved aside) moves the outline below the mouth by a
+    smooth bump, and just past it the field outside the face carries that on as smoothly.
+    Spread from the outline's landmarks alone, each held its own motion about itself and
+    the field stepped between them (roughness 0.25-0.28: sadtalker_aoc's neck squeezed
+    past the area limits where the steps met a sheared neck); taken evenly along the
+    outline, 0.09."""
+    portrait = astronaut_close_up
+    animator = PortraitAnimator(portrait, portrait.size)
+    face = portrait.landmarks
+    width = np.ptp(face[topo.FACE_OVAL, 0])
+    target = open_mouth(face, 0.5) + [move[0] * width, move[1] * width, 0.0]
+    t_out = animator.framing.to_output(target)
+    oval, middle = t_out[topo.FACE_OVAL, :2], t_out[:, :2].mean(0)
+    points = np.concatenate([oval + f * (np.roll(oval, -1, 0) - oval)
+                             for f in np.linspace(0, 1, 8, endpoint=False)], 1).reshape(-1, 2)
+    out = points - middle
+    points += 0.04 * width * out / np.linalg.norm(out, axis=1)[:, None]
+    points = points[points[:, 1] > t_out[topo.LIP_POINTS, 1].max()].astype(np.float32)
+
+    def down(warp) -> np.ndarray:  # the map's row at each point
+        return cv2.remap(warp.expand().map_y, points[:, :1], points[:, 1:],
+                         cv2.INTER_LINEAR)[:, 0]
+
+    motion = down(animator.warp(target)) - down(animator.warp(face))
+    step = np.diff(motion)
+    assert np.ptp(motion) > 0.1 * width  # the jaw moved the outline
+    assert np.abs(np.diff(step)).sum() < 0.15 * np.abs(step).sum()
+
+
 def _just_past_the_outline(image, landmarks, left):
     """`image` sampled just outside the `left` (or right) half of the face's outline
     (`landmarks`, the image's): 4% of the face's width out from each of its points, away
