@@ -549,6 +549,7 @@ class DenseMotion:
         self._quad_row = np.floor((np.arange(h) + 0.5) * self._gh / h - 0.5).astype(np.int64)
         cx, cy = _cell_centres(self._cw, w), _cell_centres(self._ch, h)
         self._coarse_out = np.stack(np.meshgrid(cx, cy), -1).reshape(-1, 2)
+        self._coarse_columns = self._coarse_out.T.astype(np.float32)[:, :, None]  # x, y
         self._coarse_bottom = np.arange(len(self._coarse_out) - self._cw, len(self._coarse_out))
         # Portrait rows below the output's last row's (what a follow there may sample down).
         self._room_below = (portrait.image.shape[0] - 1
@@ -1046,11 +1047,16 @@ class DenseMotion:
         head = umeyama(t_out[self._rigid], self._portrait.landmarks[self._rigid])
         oval_out = _along_outline(t_out[topo.FACE_OVAL, :2])
         residual = self._photo_outline - rigid.apply(oval_out)
-        d2 = ((self._coarse_out[:, None, 0] - oval_out[None, :, 0]) ** 2
-              + (self._coarse_out[:, None, 1] - oval_out[None, :, 1]) ** 2)
-        weights = 1.0 / (d2 + 1.0)
+        # (samples, outline points): the field's largest arrays, so float32 and in place.
+        d2 = self._coarse_columns[0] - oval_out[:, 0].astype(np.float32)
+        d2 *= d2
+        dy = self._coarse_columns[1] - oval_out[:, 1].astype(np.float32)
+        dy *= dy
+        d2 += dy
+        weights = d2 + 1.0
+        np.reciprocal(weights, out=weights)
         weights *= weights
-        spread = weights @ residual / weights.sum(1, keepdims=True)
+        spread = weights @ residual.astype(np.float32) / weights.sum(1, keepdims=True)
         width = max(np.ptp(oval_out[:, 0]), 1.0)
         r = np.sqrt(d2.min(1)) / width  # in face widths
         # Below the chin only the neck follows: the shoulders and collar are the body's.
