@@ -50,8 +50,8 @@ NECK_STRETCH = 0.4
 # begins: what moves below the chin is not made to reach further.
 NECK_SETTLED = 0.05
 EDGE_FALLOFF = (0.0, 0.12)  # the face edge's own non-rigid motion
-# ...spread from the outline's landmarks and this many evenly spaced points along each
-# stretch between two (DenseMotion._outside_field).
+# ...spread from points all along the outline: each stretch between two of its landmarks
+# cut into this many (DenseMotion._outside_field).
 OUTLINE_STEPS = 4
 SHELL_FROM_DEG = (3.0, 10.0)  # out-of-plane turn over which the head shell takes over
 # Closing lids: from this share of the way closed the margins sample lid skin, fully by the
@@ -1058,7 +1058,7 @@ class DenseMotion:
         weights *= weights
         spread = weights @ residual.astype(np.float32) / weights.sum(1, keepdims=True)
         width = max(np.ptp(oval_out[:, 0]), 1.0)
-        r = np.sqrt(d2.min(1)) / width  # in face widths
+        r = np.sqrt(d2.min(1)) / width  # from the outline, in face widths
         # Below the chin only the neck follows: the shoulders and collar are the body's.
         _, down = topo.face_axes(t_out)
         below = np.maximum((self._coarse_out - t_out[topo.CHIN, :2]) @ down, 0.0) / width
