@@ -353,7 +353,7 @@ class MouthInterior:
                 # inside is seen: a smile's teeth carried into every open mouth covered the
                 # dark inside and tongue of a speaking one (its upper lip hides its teeth).
                 shown = _rows_shown(seen, frame) if seen_weight > 0.0 else (1.0, 1.0)
-                for layer, row in zip(self._real_layers(frame), shown[::-1]):  # lower, upper
+                for layer, row in zip(self._real_layers(frame), shown):
                     cover = layer[..., 3] * (1.0 - seen_weight * (1.0 - row))
                     cover = cv2.merge([cover] * 3)
                     interior = interior + cover * (layer[..., :3] - interior)
@@ -620,14 +620,15 @@ def _seen_weight(seen: SeenInside | None, opening: float) -> float:
 
 
 def _rows_shown(seen: SeenInside, f: MouthFrame) -> tuple[np.ndarray, np.ndarray]:
-    """How much of its upper and of its lower row of teeth the driver shows (0 to 1) at each
-    pixel of `f`'s place along the mouth: the most teeth-like of its seen pixels in the
-    upper and in the lower half between its lips, smoothed along the mouth."""
+    """How much of its lower and of its upper row of teeth (MouthInterior._real_layers'
+    order) the driver shows (0 to 1) at each pixel of `f`'s place along the mouth: the most
+    teeth-like of its seen pixels in the lower and in the upper half between its lips,
+    smoothed along the mouth."""
     teeth = smoothstep(_toward_teeth(seen.pixels, seen.lip, seen.teeth), *SEEN_TEETH)
     half = SEEN_GRID[1] // 2
     along = np.linspace(-1.0, 1.0, SEEN_GRID[0])
     rows = []
-    for part in (teeth[:half], teeth[half:]):
+    for part in (teeth[half:], teeth[:half]):
         shown = cv2.GaussianBlur(part.max(0).astype(np.float32)[None], (0, 0), ROWS_ALONG)[0]
         rows.append(np.interp(f.u, along, shown).astype(np.float32))
     return rows[0], rows[1]

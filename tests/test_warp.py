@@ -1043,11 +1043,7 @@ def test_the_jaws_own_motion_runs_on_past_the_outline_evenly(astronaut_close_up,
     width = np.ptp(face[topo.FACE_OVAL, 0])
     target = open_mouth(face, 0.5) + [move[0] * width, move[1] * width, 0.0]
     t_out = animator.framing.to_output(target)
-    oval, middle = t_out[topo.FACE_OVAL, :2], t_out[:, :2].mean(0)
-    points = np.concatenate([oval + f * (np.roll(oval, -1, 0) - oval)
-                             for f in np.linspace(0, 1, 8, endpoint=False)], 1).reshape(-1, 2)
-    out = points - middle
-    points += 0.04 * width * out / np.linalg.norm(out, axis=1)[:, None]
+    points = _past_the_outline(t_out).reshape(-1, 2)
     points = points[points[:, 1] > t_out[topo.LIP_POINTS, 1].max()].astype(np.float32)
 
     def down(warp) -> np.ndarray:  # the map's row at each point
@@ -1060,18 +1056,27 @@ def test_the_jaws_own_motion_runs_on_past_the_outline_evenly(astronaut_close_up,
     assert np.abs(np.diff(step)).sum() < 0.15 * np.abs(step).sum()
 
 
+def _past_the_outline(landmarks):
+    """Points 4% of the face's width out past its outline (`landmarks`' own), away from the
+    face's middle: 8 along each stretch from one outline point to the next, (stretches, 8,
+    2), the last stretch closing the outline."""
+    oval, middle = landmarks[topo.FACE_OVAL, :2], landmarks[:, :2].mean(0)
+    along = np.linspace(0, 1, 8, endpoint=False)[:, None]
+    points = oval[:, None] + along * (np.roll(oval, -1, 0) - oval)[:, None]
+    out = points - middle
+    return points + 0.04 * np.ptp(oval[:, 0]) * out / np.linalg.norm(out, axis=2, keepdims=True)
+
+
 def _just_past_the_outline(image, landmarks, left):
     """`image` sampled just outside the `left` (or right) half of the face's outline
-    (`landmarks`, the image's): 4% of the face's width out from each of its points, away
-    from the face's middle."""
+    (`landmarks`, the image's), along the stretches with both ends on that half."""
     oval, middle = landmarks[topo.FACE_OVAL, :2], landmarks[:, :2].mean(0)
-    side = np.flatnonzero((oval[:, 0] < middle[0]) == left)
-    points = np.array([oval[i] + f * (oval[j] - oval[i]) for i, j in zip(side[:-1], side[1:])
-                       if j == i + 1 for f in np.linspace(0, 1, 8, endpoint=False)])
-    out = points - middle
-    points += 0.04 * np.ptp(oval[:, 0]) * out / np.linalg.norm(out, axis=1)[:, None]
-    return cv2.remap(image.astype(np.float32), points[:, :1].astype(np.float32),
-                     points[:, 1:].astype(np.float32), cv2.INTER_LINEAR)[:, 0]
+    side = (oval[:, 0] < middle[0]) == left
+    both = side & np.roll(side, -1)
+    both[-1] = False  # not the stretch that closes the outline
+    points = _past_the_outline(landmarks)[both].reshape(-1, 2).astype(np.float32)
+    return cv2.remap(image.astype(np.float32), points[:, :1], points[:, 1:],
+                     cv2.INTER_LINEAR)[:, 0]
 
 
 @pytest.mark.parametrize("yaw", [-25.0, 25.0])
